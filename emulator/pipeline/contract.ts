@@ -1,0 +1,69 @@
+// The seam between the TLS front (emulator/front, which owns sockets) and the policy pipeline
+// (emulator/pipeline, pure apart from calling the backend). The front asks the pipeline, before reading a body or
+// touching TLS, what the matched operation's policies need; then it obtains the certificate (first handshake,
+// renegotiation, or none) and runs the pipeline once with everything in hand. Expressions are synchronous (as in
+// APIM's C#), so anything asynchronous — renegotiation, revocation look-ups — happens before `execute`.
+
+import type { X509Certificate2 } from '../certificates/x509-certificate2';
+
+export interface TimelineEvent {
+  /** Milliseconds since the connection was accepted. Filled by the recorder. */
+  readonly at?: number;
+  readonly kind: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export type RecordEvent = (event: TimelineEvent) => void;
+
+/** What the policies of one matched operation will need from the front. */
+export interface RouteNeeds {
+  /** Some policy reads context.Request.Certificate (an expression, or validate-client-certificate). */
+  readonly readsClientCertificate: boolean;
+}
+
+export interface RouteMatch {
+  readonly apiName: string;
+  readonly operationName?: string;
+  readonly needs: RouteNeeds;
+  /** Template parameters matched from the URL, e.g. {id}. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface GatewayRequest {
+  readonly id: string;
+  readonly method: string;
+  /** Absolute URL as the client addressed it (https://host:port/path?query). */
+  readonly url: URL;
+  /** Lower-case header names; repeated headers keep every value. */
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  readonly ipAddress: string;
+  readonly body: Buffer;
+  readonly protocol: 'HTTP/1.1' | 'HTTP/2';
+  /** The client certificate as policies see it (null when none was negotiated). */
+  readonly certificate: X509Certificate2 | null;
+}
+
+export interface BackendRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  readonly body: Buffer;
+  /** What the gateway saw of the client certificate, for the echo backend's report. */
+  readonly clientCertificate: X509Certificate2 | null;
+}
+
+export interface GatewayResponse {
+  readonly status: number;
+  readonly reason?: string;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: Buffer;
+}
+
+export type Backend = (request: BackendRequest) => Promise<GatewayResponse>;
+
+/** A loaded configuration's policies and routes. Built once; `execute` is called per request. */
+export interface Pipeline {
+  /** null: no API matches (the front answers 404 like APIM: {"statusCode":404,"message":"Resource not found"}). */
+  match(method: string, path: string): RouteMatch | null;
+  execute(match: RouteMatch, request: GatewayRequest, backend: Backend, record: RecordEvent): Promise<GatewayResponse>;
+}
