@@ -1,0 +1,115 @@
+// The record a conformance run produces: the seam between scenarios/ (which fills it) and reports/ (which renders
+// it). Versioned: reports/ exports it as JSON Schema; bump RESULT_SCHEMA_VERSION on any incompatible change.
+
+export const RESULT_SCHEMA_VERSION = '1.0';
+
+/** What happened on the wire, as the client saw it. */
+export type OutcomeClass =
+  | 'response' // a complete HTTP response
+  | 'stall' // no progress for the stall window and no complete response
+  | 'tls-error' // the TLS layer failed (alert, handshake failure)
+  | 'reset' // the connection or stream was reset / closed without a response (incl. RST_STREAM)
+  | 'response-before-body-sent' // a response arrived while the upload was still stuck
+  | 'timeout'; // the hard timeout fired (stall detection did not decide)
+
+export type Verdict =
+  | 'pass'
+  | 'fail'
+  | 'expected-failure' // failed, and listed in the expected-failures file
+  | 'unexpected-pass' // passed, but listed as expected to fail: fails the run
+  | 'skipped' // not run; skipReason says why (every report shows it)
+  | 'error'; // the harness itself could not run the scenario (infrastructure)
+
+/** How sure the documentation is about the expected behaviour (apim-behaviour.md tags). */
+export type Confidence = 'DOC' | 'OBS' | 'SPEC' | 'INF' | 'undocumented';
+
+export interface Citation {
+  /** e.g. "MTLS-PAGE", or a URL of another server's documentation. */
+  readonly page: string;
+  readonly section?: string;
+  /** Fact id in apim-behaviour.md, e.g. "1.classic-negotiate-off". */
+  readonly fact?: string;
+}
+
+export interface TimelinePoint {
+  /** Milliseconds since the scenario's first connect. */
+  readonly at: number;
+  /** connect, tls-handshake, renegotiation, request-sent, bytes-sent, bytes-received, response, stall, error, … */
+  readonly kind: string;
+  /** Cumulative body bytes accepted by the kernel at this point. */
+  readonly bytesSent?: number;
+  /** Cumulative raw bytes read from the socket at this point. */
+  readonly bytesReceived?: number;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface Expectation {
+  /** One or several acceptable outcomes (several where the documentation leaves a choice). */
+  readonly outcome: readonly OutcomeClass[];
+  readonly status?: readonly number[];
+  readonly backendSawCertificate?: boolean;
+  /** Thumbprint the backend must have seen, when it matters. */
+  readonly certificateThumbprint?: string;
+  readonly lastErrorReason?: string;
+  readonly confidence: Confidence;
+  /** Free text: what the documentation says, in our own words. */
+  readonly note?: string;
+}
+
+export interface Observation {
+  readonly outcome: OutcomeClass;
+  readonly status?: number;
+  readonly statusText?: string;
+  readonly backendSawCertificate?: boolean;
+  readonly certificateThumbprint?: string;
+  readonly lastErrorReason?: string;
+  /** Where the profile accepts alternatives: which one the gateway chose (recorded, never judged). */
+  readonly alternativeChosen?: string;
+  /** Error code from the client stack (ECONNRESET, ERR_SSL_…, curl exit code, …). */
+  readonly errorCode?: string;
+  readonly durationMs: number;
+  /** The gateway's request id (x-certgate-request-id) when it sent one. */
+  readonly requestId?: string;
+}
+
+export interface ScenarioResult {
+  readonly id: string;
+  readonly title: string;
+  /** First segments of the id, used to group (JUnit testsuite, HTML sections). */
+  readonly namespace: string;
+  readonly tags: readonly string[];
+  readonly importance?: 'critical' | 'high' | 'normal' | 'low';
+  readonly citation: Citation;
+  readonly profile: string;
+  readonly target: string;
+  readonly expected?: Expectation;
+  readonly observed?: Observation;
+  readonly verdict: Verdict;
+  readonly skipReason?: string;
+  /** Why it failed or errored, in one line. */
+  readonly message?: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly clientTimeline: readonly TimelinePoint[];
+  readonly serverTimeline?: readonly TimelinePoint[];
+}
+
+export interface RunMetadata {
+  readonly certgateVersion: string;
+  readonly target: string;
+  readonly profile: string;
+  readonly seed: number;
+  readonly node: string;
+  readonly openssl: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly selection?: string;
+  readonly shard?: string;
+}
+
+export interface RunReport {
+  readonly schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  readonly metadata: RunMetadata;
+  readonly results: readonly ScenarioResult[];
+  readonly totals: Readonly<Record<Verdict, number>> & { readonly total: number };
+}
