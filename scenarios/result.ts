@@ -10,7 +10,8 @@ export type OutcomeClass =
   | 'tls-error' // the TLS layer failed (alert, handshake failure)
   | 'reset' // the connection or stream was reset / closed without a response (incl. RST_STREAM)
   | 'response-before-body-sent' // a response arrived while the upload was still stuck
-  | 'timeout'; // the hard timeout fired (stall detection did not decide)
+  | 'timeout' // the hard timeout fired (stall detection did not decide)
+  | 'setup-rejected'; // the gateway (or its management plane) refused the configuration the scenario needs
 
 export type Verdict =
   | 'pass'
@@ -54,6 +55,24 @@ export interface Expectation {
   readonly confidence: Confidence;
   /** Free text: what the documentation says, in our own words. */
   readonly note?: string;
+  /** Manifest name of the certificate the backend must have seen (certificateThumbprint once resolved). */
+  readonly certificateName?: string;
+  /** Whether the client must (true) or must not (false) see a TLS renegotiation. */
+  readonly renegotiationSeen?: boolean;
+  /** HTTP version the response must come over ('1.1' or '2'). */
+  readonly httpVersion?: '1.1' | '2';
+  /** Error code the client must see (e.g. '0xd' for RST_STREAM HTTP_1_1_REQUIRED). */
+  readonly errorCode?: string;
+  /**
+   * Where the documentation allows several behaviours: each one named; the observation passes when it matches any
+   * (the top-level fields then hold the union, for display). The chosen one is recorded as alternativeChosen.
+   */
+  readonly alternatives?: readonly ExpectedAlternative[];
+}
+
+/** One acceptable behaviour among several (Expectation.alternatives). */
+export interface ExpectedAlternative extends Omit<Expectation, 'alternatives' | 'confidence'> {
+  readonly name: string;
 }
 
 export interface Observation {
@@ -70,6 +89,12 @@ export interface Observation {
   readonly durationMs: number;
   /** The gateway's request id (x-certgate-request-id) when it sent one. */
   readonly requestId?: string;
+  /** The client saw a second TLS handshake on the connection. */
+  readonly renegotiationSeen?: boolean;
+  /** HTTP version of the response ('1.1' or '2'). */
+  readonly httpVersion?: '1.1' | '2';
+  /** Negotiated TLS version ('TLSv1.2', 'TLSv1.3'). */
+  readonly tlsVersion?: string;
 }
 
 export interface ScenarioResult {
