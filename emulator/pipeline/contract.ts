@@ -19,6 +19,12 @@ export type RecordEvent = (event: TimelineEvent) => void;
 export interface RouteNeeds {
   /** Some policy reads context.Request.Certificate (an expression, or validate-client-certificate). */
   readonly readsClientCertificate: boolean;
+  /**
+   * (Additive, pipeline.) Some policy checks the certificate's revocation status: an expression calling Verify(), or
+   * validate-client-certificate with validate-revocation on. `execute` fetches it itself (X509Certificate2.prepare)
+   * when the certificate has none yet; a front that prepared it already saves that wait inside `execute`.
+   */
+  readonly checksRevocation?: boolean;
 }
 
 export interface RouteMatch {
