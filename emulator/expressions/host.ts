@@ -18,3 +18,25 @@ export const NO_SUCH_MEMBER = Symbol.for('certgate.noSuchMember');
 
 export const isHostObject = (v: unknown): v is HostObject =>
   typeof v === 'object' && v !== null && (v as Partial<HostObject>)[HOST_OBJECT] === true;
+
+// ---- Additive extensions (expression runtime) ------------------------------------------------------------------
+// Indexers: `x[i]` on a host object calls invoke('get_Item', [i]) (the .NET name of an indexer's getter).
+
+/** A host value that is IEnumerable: LINQ methods and foreach work on what `enumerate` yields. */
+export interface EnumerableHostObject extends HostObject {
+  enumerate(): Iterable<unknown>;
+}
+
+export const isEnumerableHost = (v: unknown): v is EnumerableHostObject =>
+  isHostObject(v) && typeof (v as Partial<EnumerableHostObject>).enumerate === 'function';
+
+/**
+ * A host value with generic methods (`Body.As<string>()`): called with the C# type arguments as written
+ * (e.g. ["string"]). Without it, a generic call goes to invoke(name, args) and the result is cast to the type.
+ */
+export interface GenericHostObject extends HostObject {
+  invokeGeneric(name: string, typeArgs: readonly string[], args: readonly unknown[]): unknown;
+}
+
+export const isGenericHost = (v: unknown): v is GenericHostObject =>
+  isHostObject(v) && typeof (v as Partial<GenericHostObject>).invokeGeneric === 'function';
