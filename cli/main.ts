@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCaCommands } from './commands/ca';
 import { registerEmulateCommand } from './commands/emulate';
+import { registerReportCommands } from './commands/report';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('certgate')
@@ -11,6 +12,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError();
   registerCaCommands(program);
   registerEmulateCommand(program);
+  registerReportCommands(program);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,0 +1,2 @@
+export { renderHtml, type HtmlOptions } from './page';
+export { renderTimelineSvg, classifyMark, stallWindows, type Mark, type MarkType } from './timeline-svg';
