@@ -1,0 +1,47 @@
+-- certgate echo for Apache httpd (mod_lua, LuaMapHandler): reads the whole request body, then answers JSON with the
+-- client-certificate verification result as mod_ssl reports it. Values are escaped for JSON here, in the server.
+
+local function jstr(s)
+  if s == nil or s == "" then return "null" end
+  s = s:gsub('[%c"\\]', function(c)
+    if c == '"' then return '\\"' end
+    if c == '\\' then return '\\\\' end
+    return string.format('\\u%04x', c:byte())
+  end)
+  return '"' .. s .. '"'
+end
+
+function handle(r)
+  local n = 0
+  if r.headers_in["Content-Length"] or r.headers_in["Transfer-Encoding"] then
+    local body = r:requestbody()
+    n = body and #body or 0
+  end
+  local verify = r:ssl_var_lookup("SSL_CLIENT_VERIFY") or ""
+  local normalised = "FAILED"
+  if verify == "SUCCESS" then normalised = "SUCCESS" elseif verify == "NONE" or verify == "" then normalised = "NONE" end
+  local thumbprint = nil
+  local pem = r:ssl_var_lookup("SSL_CLIENT_CERT")
+  if pem and pem ~= "" then
+    local b64 = pem:gsub("%-%-%-%-%-[^%-]+%-%-%-%-%-", ""):gsub("%s", "")
+    thumbprint = string.upper(r:sha1(r:base64_decode(b64)))
+  end
+  local cl = r.headers_in["Content-Length"]
+  r.content_type = "application/json"
+  r:puts("{" .. table.concat({
+    '"gateway":"apache"',
+    '"verify":' .. jstr(normalised),
+    '"verifyDetail":' .. jstr(verify),
+    '"subject":' .. jstr(r:ssl_var_lookup("SSL_CLIENT_S_DN")),
+    '"issuer":' .. jstr(r:ssl_var_lookup("SSL_CLIENT_I_DN")),
+    '"serial":' .. jstr(r:ssl_var_lookup("SSL_CLIENT_M_SERIAL")),
+    '"thumbprint":' .. jstr(thumbprint),
+    '"method":' .. jstr(r.method),
+    '"path":' .. jstr(r.uri),
+    '"httpVersion":' .. jstr(r.protocol),
+    '"tlsVersion":' .. jstr(r:ssl_var_lookup("SSL_PROTOCOL")),
+    '"contentLength":' .. (cl and tonumber(cl) and tostring(tonumber(cl)) or "null"),
+    '"bodyBytes":' .. tostring(n),
+  }, ",") .. "}\n")
+  return apache2.OK
+end
