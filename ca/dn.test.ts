@@ -82,3 +82,20 @@ describe('RFC 2253 strings agree with openssl -nameopt RFC2253', () => {
     expect(norm(ours)).toEqual(norm(out));
   });
 });
+
+describe('RFC 2253 form against OpenSSL', () => {
+  it('with escapeNonAscii prints exactly what openssl -nameopt RFC2253 prints (and nginx logs)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { parseCertificate } = await import('./certificate-info');
+    const { defaultSpec, issuePki } = await import('./index');
+    const pki = await issuePki(defaultSpec());
+    for (const name of ['client-awkward-dn', 'client-valid-ec', 'server']) {
+      const cert = pki.get(name);
+      const printed = execFileSync('openssl', ['x509', '-noout', '-subject', '-nameopt', 'RFC2253'], { input: cert.certPem })
+        .toString()
+        .trim()
+        .replace(/^subject=/, '');
+      expect(formatRfc2253(parseCertificate(cert.certDer).subject, { escapeNonAscii: true }), name).toBe(printed);
+    }
+  });
+});

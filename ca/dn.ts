@@ -174,10 +174,23 @@ function rfc2253Escape(value: string): string {
   return out;
 }
 
-export function formatRfc2253(dn: DistinguishedName): string {
+/** Escapes each UTF-8 byte above 0x7F as \XX, as OpenSSL's -nameopt RFC2253 (ESC_MSB) and nginx print them. */
+const escapeMsb = (value: string): string =>
+  value.replace(/[^\x00-\x7f]/gu, (ch) =>
+    [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+
+/**
+ * RFC 2253 string. `escapeNonAscii: true` gives exactly what `openssl x509 -nameopt RFC2253` and nginx's
+ * $ssl_client_s_dn print (non-ASCII as escaped UTF-8 bytes); the default keeps the characters readable.
+ */
+export function formatRfc2253(dn: DistinguishedName, options: { escapeNonAscii?: boolean } = {}): string {
+  const escape = (v: string) => (options.escapeNonAscii ? escapeMsb(rfc2253Escape(v)) : rfc2253Escape(v));
+  // OpenSSL stores a name as a flat list and prints it backwards, so a multi-valued RDN's members come out
+  // reversed too: reverse both levels to match it byte for byte.
   return [...dn]
     .reverse()
-    .map((rdn) => rdn.map((a) => `${RFC2253_NAMES.get(a.type) ?? a.type}=${rfc2253Escape(a.value)}`).join('+'))
+    .map((rdn) => [...rdn].reverse().map((a) => `${RFC2253_NAMES.get(a.type) ?? a.type}=${escape(a.value)}`).join('+'))
     .join(',');
 }
 

@@ -7,7 +7,7 @@ import type { CertificateRole, ExpectedVerdict, IssuingAuthority, KeyType, Respo
 export interface NameStrings {
   /** X509Certificate2.Subject / .Issuer form: CN first, ", " separators, .NET quoting, S= for state. */
   readonly dotnet: string;
-  /** RFC 2253 form (OpenSSL -nameopt RFC2253 without escaping non-ASCII; nginx $ssl_client_s_dn). */
+  /** RFC 2253 form with non-ASCII kept readable (formatRfc2253 with escapeNonAscii gives OpenSSL's and nginx's exact bytes). */
   readonly rfc2253: string;
   /** The parsed name in DER order. */
   readonly dn: DistinguishedName;
