@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { registerCaCommands } from './commands/ca';
 import { registerEmulateCommand } from './commands/emulate';
 import { registerReportCommands } from './commands/report';
+import { registerRunCommand } from './commands/run';
+import { registerReproCommands } from './commands/repro';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('certgate')
@@ -13,6 +15,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerCaCommands(program);
   registerEmulateCommand(program);
   registerReportCommands(program);
+  registerRunCommand(program);
+  registerReproCommands(program);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,0 +1,100 @@
+// `certgate run` through the real entry point (bin/certgate.mjs), as CI calls it.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRunReport } from '../../reports/index';
+import { loadCatalogue } from '../../scenarios/catalogue';
+import { selectScenarios } from '../../scenarios/selection';
+
+const BIN = fileURLToPath(new URL('../../bin/certgate.mjs', import.meta.url));
+const SELECT = 'tier.classic.negotiate-off.h1.*';
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function certgate(args: readonly string[], cwd: string): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: 'true' }, timeout: 90_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'certgate-run-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('certgate run on the emulator', () => {
+  const selected = selectScenarios(loadCatalogue(), { select: [SELECT] }).map((s) => s.id);
+  let ran: Ran;
+  beforeAll(async () => {
+    ran = await certgate(['run', '--select', SELECT, '--out', 'tmp'], dir);
+  });
+
+  it('exits 0, prints one plain line per scenario and closes with the summary line', () => {
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).not.toMatch(/[\x1b\r]/);
+    const lines = ran.stdout.trimEnd().split('\n');
+    for (const id of selected) expect(lines.filter((l) => new RegExp(`^(PASS|SKIP) +${id.replace(/\./g, '\\.')}\\b`).test(l))).toHaveLength(1);
+    const m = /^(\d+) passed, (\d+) failed, (\d+) skipped$/.exec(lines.at(-1)!);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBe(0);
+    expect(Number(m![1]) + Number(m![3])).toBe(selected.length);
+    expect(Number(m![1])).toBeGreaterThan(0);
+  });
+
+  it('writes the four reports, and they parse', async () => {
+    const out = join(dir, 'tmp');
+    const report = await readRunReport(join(out, 'certgate-report.json'));
+    expect(report.results.map((r) => r.id).sort()).toEqual([...selected].sort());
+    expect(report.metadata.target).toBe('emulator');
+    const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(out, 'certgate-junit.xml'), 'utf8'));
+    expect(junit.testsuites).toBeDefined();
+    expect(readFileSync(join(out, 'certgate-summary.md'), 'utf8')).toMatch(/\S/);
+    expect(readFileSync(join(out, 'certgate-report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/i);
+  });
+});
+
+describe('certgate run refuses what it cannot do (exit 2)', () => {
+  const cases: [string[], RegExp][] = [
+    [['--target', 'nowhere'], /option '--target <target>' argument 'nowhere' is invalid/],
+    [['--shard', '3/2'], /option '--shard <i\/n>' argument '3\/2' is invalid/],
+    [['--report', 'json,pdf'], /unknown report format "pdf"/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['--target', 'url'], /--target url needs --url-map FILE/],
+    [['--select', 'no.such.scenario.*'], /no scenario matches --select no\.such\.scenario\.\*/],
+    [['--select', SELECT, '--expected-failures', 'missing.yaml'], /missing\.yaml: cannot read/],
+  ];
+  it('with exit 2 and a message naming the flag or file', async () => {
+    // In parallel: each is a process start, and none of them runs a scenario.
+    const runs = await Promise.all(cases.map(([args]) => certgate(['run', ...args, '--out', 'refused'], dir)));
+    runs.forEach((r, i) => {
+      expect({ args: cases[i]![0], code: r.code }).toEqual({ args: cases[i]![0], code: 2 });
+      expect(r.stderr).toMatch(cases[i]![1]);
+    });
+  });
+});
+
+describe('certgate run with an expected-failures file', () => {
+  it('exits 1 when a listed scenario passes (unexpected pass)', async () => {
+    const id = 'tier.classic.negotiate-off.h1.tls12.valid-certificate';
+    writeFileSync(join(dir, 'expected.yaml'), `${id}: "listed by mistake"\n`);
+    const r = await certgate(['run', '--select', id, '--expected-failures', 'expected.yaml', '--report', 'json', '--out', 'xpass'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^XPASS +${id.replace(/\./g, '\\.')}\\b`, 'm'));
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('0 passed, 1 failed, 0 skipped');
+    const report = await readRunReport(join(dir, 'xpass', 'certgate-report.json'));
+    expect(report.results.map((x) => x.verdict)).toEqual(['unexpected-pass']);
+  });
+});

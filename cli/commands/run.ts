@@ -1,0 +1,234 @@
+// `certgate run`: the conformance catalogue against a target, judged by a profile, rendered as reports — the CI gate.
+// Exit codes: 0 conformant; 1 a scenario failed, passed unexpectedly, or regressed against --baseline; 2 usage or
+// infrastructure (bad flag, unreadable file, a target that cannot start, scenarios the harness could not run).
+import { resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadPki, type Pki } from '../../ca/index';
+import { startRevocationServer } from '../../ca/revocation-server';
+import { diffRuns, parseFormats, readRunReport, REPORT_FORMATS, writeReports, type ReportFormat } from '../../reports/index';
+import { loadCatalogue } from '../../scenarios/catalogue';
+import { loadExpectedFailures } from '../../scenarios/expected-failures';
+import type { RunReport } from '../../scenarios/result';
+import { runConformance } from '../../scenarios/runner';
+import { PROFILE_IDS, type ProfileId } from '../../scenarios/schema';
+import { parseShard, selectScenarios, type Shard } from '../../scenarios/selection';
+import { EmulatorTarget } from '../../scenarios/targets/emulator-target';
+import type { Target } from '../../scenarios/targets/target';
+import { UrlTarget } from '../../scenarios/targets/url-target';
+import { Progress, progressMode, type ProgressStream } from '../progress';
+
+export const GATEWAY_TARGETS = ['nginx', 'apache', 'haproxy'] as const;
+const TARGET_HELP = 'emulator | url | nginx | apache | haproxy | container:<driver>';
+
+export interface RunFlags {
+  readonly target: string;
+  readonly urlMap?: string;
+  readonly profile?: ProfileId;
+  readonly select?: readonly string[];
+  readonly tag?: readonly string[];
+  readonly shard?: Shard;
+  readonly seed: number;
+  readonly expectedFailures?: string;
+  readonly baseline?: string;
+  readonly report: readonly ReportFormat[];
+  readonly out: string;
+  readonly concurrency?: number;
+  readonly stallWindow?: number;
+  readonly pki?: string;
+}
+
+export interface RunIo {
+  /** Progress and summary (a terminal gets the progress bar). */
+  readonly stdout: ProgressStream;
+  readonly err: (text: string) => void;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A failure that is the user's or the machine's, not the gateway's: exit 2 with this message. */
+export class RunSetupError extends Error {}
+
+// ---- flag parsers: each throws InvalidArgumentError, which commander turns into "error: option '…' argument …" ----
+
+export function parseTarget(value: string): string {
+  if (value === 'emulator' || value === 'url' || (GATEWAY_TARGETS as readonly string[]).includes(value)) return value;
+  if (/^container:[a-z0-9][a-z0-9-]*$/.test(value)) return value;
+  throw new InvalidArgumentError(`expected one of ${TARGET_HELP}`);
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name}: expected a whole number ≥ 1`);
+    return Number(value);
+  };
+}
+
+function seedValue(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new InvalidArgumentError('expected a whole number 0–4294967295');
+  return Number(value);
+}
+
+function shardValue(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--shard "[^"]*": /, ''));
+  }
+}
+
+function formatsValue(value: string): ReportFormat[] {
+  try {
+    return parseFormats(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+// ---- targets ----
+
+/** The target named by --target, or a RunSetupError saying why it is not available here. */
+export async function resolveTarget(flags: Pick<RunFlags, 'target' | 'urlMap'>): Promise<Target> {
+  const t = flags.target;
+  if (t === 'emulator') return new EmulatorTarget();
+  if (t === 'url') {
+    if (!flags.urlMap) throw new RunSetupError('--target url needs --url-map FILE (which setup is deployed at which URL; see docs/github-actions.md)');
+    try {
+      return UrlTarget.fromFile(flags.urlMap);
+    } catch (err) {
+      throw new RunSetupError((err as Error).message);
+    }
+  }
+  if ((GATEWAY_TARGETS as readonly string[]).includes(t)) return gatewayTarget(t as (typeof GATEWAY_TARGETS)[number]);
+  return containerTarget(t.slice('container:'.length));
+}
+
+async function gatewayTarget(name: (typeof GATEWAY_TARGETS)[number]): Promise<Target> {
+  const drivers = {
+    nginx: () => import('../../scenarios/gateways/nginx').then((m) => m.nginxDriver),
+    apache: () => import('../../scenarios/gateways/apache').then((m) => m.apacheDriver),
+    haproxy: () => import('../../scenarios/gateways/haproxy').then((m) => m.haproxyDriver),
+  };
+  const detection = await (await drivers[name]()).detect();
+  if ('unavailable' in detection) throw new RunSetupError(`target ${name} is not available: ${detection.unavailable}`);
+  throw new RunSetupError(
+    `target ${name} is not available: ${name} ${detection.version} is installed, but the scenarios have no target for gateway drivers yet (scenarios/targets/ holds none)`,
+  );
+}
+
+async function containerTarget(driver: string): Promise<Target> {
+  const { dockerAvailability } = await import('../../scenarios/targets/docker-availability');
+  const docker = await dockerAvailability();
+  if (!docker.available) throw new RunSetupError(`target container:${driver} is not available: ${docker.reason}`);
+  throw new RunSetupError(`target container:${driver} is not available: the scenarios have no container target for "${driver}" yet`);
+}
+
+// ---- the command ----
+
+function exitCodeOf(report: RunReport, regressions: readonly string[]): 0 | 1 | 2 {
+  const t = report.totals;
+  if (t.fail > 0 || t['unexpected-pass'] > 0 || regressions.length > 0) return 1;
+  if (t.error > 0) return 2; // the harness could not run some scenarios: nothing was proven about them
+  return 0;
+}
+
+export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
+  let target: Target | undefined;
+  let closeResponder: (() => Promise<void>) | undefined;
+  try {
+    const expectedFailures = flags.expectedFailures ? loadExpectedFailures(flags.expectedFailures) : undefined;
+    const baseline = flags.baseline ? await readRunReport(flags.baseline) : undefined;
+    const catalogue = loadCatalogue();
+    const selected = selectScenarios(catalogue, { select: flags.select, tags: flags.tag, shard: flags.shard });
+    if (selected.length === 0) {
+      const what = [...(flags.select ?? []).map((s) => `--select ${s}`), ...(flags.tag ?? []).map((t) => `--tag ${t}`)].join(' ');
+      throw new RunSetupError(`no scenario matches ${what || 'the selection'} (${catalogue.length} scenarios in the catalogue)`);
+    }
+    // A gateway configured with certificates of an existing PKI (`certgate export apim`) must be tested with that PKI.
+    let pki: Pki | undefined;
+    if (flags.pki) {
+      pki = await loadPki(resolve(flags.pki));
+      const at = pki.responder;
+      const server = await startRevocationServer({ authorities: pki.authorities, host: at.host, port: at.port }).catch((err: Error) => {
+        io.err(`warning: not serving CRL/OCSP at ${at.host}:${at.port} (${err.message}); revocation checks rely on whoever does\n`);
+        return undefined;
+      });
+      closeResponder = server ? () => server.close() : undefined;
+    }
+    target = await resolveTarget(flags);
+    const profile = flags.profile ?? target.profileDefault ?? 'apim-developer';
+
+    const progress = new Progress({ total: selected.length, stream: io.stdout, mode: progressMode(io.stdout, io.env ?? process.env) });
+    const report = await runConformance({
+      target,
+      profile,
+      scenarios: catalogue,
+      select: flags.select,
+      tags: flags.tag,
+      shard: flags.shard,
+      seed: flags.seed,
+      expectedFailures,
+      concurrency: flags.concurrency,
+      stallWindowMs: flags.stallWindow,
+      pki,
+      onResult: (r) => progress.result(r),
+    });
+    target = undefined; // runConformance closed it
+
+    const outDir = resolve(flags.out);
+    const paths = await writeReports(report, { formats: flags.report, outDir, baseline });
+    const extra = paths.map((p) => `wrote ${p}`);
+    const regressions = baseline ? diffRuns(baseline, report).regressions : [];
+    if (baseline) extra.push(regressions.length ? `${regressions.length} regression(s) against ${flags.baseline}: ${regressions.join(', ')}` : `no regression against ${flags.baseline}`);
+    const unused = expectedFailures?.unused(selected.map((s) => s.id)) ?? [];
+    for (const u of unused) io.err(`warning: ${flags.expectedFailures}:${u.line}: "${u.pattern}" matches no selected scenario\n`);
+    progress.finish(extra);
+    return exitCodeOf(report, regressions);
+  } catch (err) {
+    await target?.close().catch(() => undefined);
+    io.err(`certgate run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  } finally {
+    await closeResponder?.().catch(() => undefined);
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Run the conformance catalogue against a gateway and write reports; exit 0 conformant, 1 failures or regressions, 2 usage or infrastructure errors')
+    .addOption(new Option('--target <target>', `what to test: ${TARGET_HELP}`).default('emulator').argParser(parseTarget))
+    .option('--url-map <file>', 'with --target url: YAML mapping of setup keys to deployed URLs, and the profile the gateway follows')
+    .addOption(new Option('--profile <profile>', 'what the gateway is documented to do (default: the url map\'s profile, else apim-developer)').choices(PROFILE_IDS))
+    .option('--select <glob>', 'scenario id glob, e.g. "tier.classic.*" (repeatable; default: every scenario)', collect)
+    .option('--tag <tag>', 'keep scenarios with this tag (repeatable)', collect)
+    .option('--shard <i/n>', 'run the i-th of n disjoint parts of the selection, e.g. 1/4', shardValue)
+    .option('--seed <n>', 'orders the gateways of the run; the same seed gives the same order', seedValue, 1)
+    .option('--expected-failures <file>', 'YAML: scenario id or glob → reason; listed scenarios may fail, and must not pass')
+    .option('--baseline <file>', 'a previous JSON report: scenarios that newly fail are regressions (exit 1)')
+    .option('--report <formats>', `comma-separated: ${REPORT_FORMATS.join(', ')}`, formatsValue, [...REPORT_FORMATS])
+    .option('--out <dir>', 'where the reports go', 'certgate-out')
+    .option('--concurrency <n>', 'requests in flight at once (default 4)', positiveInt('--concurrency'))
+    .option('--pki <dir>', 'the PKI the gateway was configured with (`certgate ca init` / `export apim`); default: a fresh one for this run')
+    .option('--stall-window <ms>', 'no progress for this long, and no response, is a stall (default 1000)', positiveInt('--stall-window'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  certgate run --out certgate-out                      the whole catalogue on the built-in emulator
+  certgate run --select 'body.classic.*' --report md   one topic, Markdown summary only
+  certgate run --target url --url-map gateway.yaml --report junit,html --out out
+  certgate run --shard 2/4 --seed 7                    the second quarter, in a stable order
+  certgate run --expected-failures known.yaml --baseline last/certgate-report.json
+
+Output: a progress bar on a terminal; with CI=true or when stdout is not a terminal, one line per scenario.
+The last line is always "N passed, N failed, N skipped" (passed counts expected failures; failed counts
+failures, unexpected passes and harness errors).
+Exit codes: 0 conformant; 1 a scenario failed, passed although listed in --expected-failures, or regressed
+against --baseline; 2 usage or infrastructure error.`,
+    )
+    .action(async (opts: RunFlags) => {
+      process.exitCode = await runRun(opts, { stdout: process.stdout, err: (t) => process.stderr.write(t) });
+    });
+}
+
