@@ -6,6 +6,7 @@ import { registerEmulateCommand } from './commands/emulate';
 import { registerReportCommands } from './commands/report';
 import { registerRunCommand } from './commands/run';
 import { registerReproCommands } from './commands/repro';
+import { registerExportCommands } from './commands/export';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('certgate')
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerReportCommands(program);
   registerRunCommand(program);
   registerReproCommands(program);
+  registerExportCommands(program);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

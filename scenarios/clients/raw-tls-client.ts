@@ -168,7 +168,7 @@ export function rawRequest(r: RawRequest): Promise<ClientResult> {
     }, r.sampleEveryMs ?? 50);
     const hard = setTimeout(() => finish('timeout', { errorCode: 'HARD_TIMEOUT' }), r.hardTimeoutMs ?? 30_000);
 
-    sock.once('connect', () => timeline.mark('connect'));
+    sock.once('connect', () => timeline.mark('connect', { localPort: sock.localPort }));
     socket.on('secureConnect', () => {
       counters.handshakes++;
       tlsVersion = socket.getProtocol() ?? undefined;
