@@ -96,6 +96,22 @@ function crlUrls(extValue: Buffer): string[] {
   return urls;
 }
 
+/** A small non-negative INTEGER (version, pathLenConstraint): readUIntBE only takes 1–6 bytes, so check first. */
+function smallUInt(node: DerNode, what: string): number {
+  const c = readIntegerBytes(node);
+  if (c.length === 0) throw new DerError(`${what} is an empty INTEGER`, node.start);
+  if (c[0]! & 0x80) throw new DerError(`${what} is negative`, node.start);
+  if (c.length > 6) throw new DerError(`${what} is too large (${c.length} bytes)`, node.start);
+  return c.readUIntBE(0, c.length);
+}
+
+/** The algorithm OID of an AlgorithmIdentifier SEQUENCE; an empty one is a DerError, not readOid(undefined). */
+function algorithmOid(node: DerNode, what: string): string {
+  const first = children(expectTag(node, Tag.SEQUENCE, what))[0];
+  if (!first) throw new DerError(`${what} has no algorithm OID`, node.start);
+  return readOid(first);
+}
+
 export function parseCertificate(der: Buffer): CertificateInfo {
   const cert = expectTag(parseDer(der), Tag.SEQUENCE, 'Certificate');
   const [tbsNode, sigAlgNode, sigNode] = children(cert);
@@ -105,7 +121,7 @@ export function parseCertificate(der: Buffer): CertificateInfo {
   let version = 1;
   if (tbsFields[0]?.tag === 0xa0) {
     const v = children(tbsFields[0])[0];
-    version = v ? Number(readIntegerBytes(v).readUIntBE(0, Math.min(readIntegerBytes(v).length, 6))) + 1 : 1;
+    version = v ? smallUInt(v, 'version') + 1 : 1;
     i++;
   }
   const need = (what: string): DerNode => {
@@ -129,7 +145,8 @@ export function parseCertificate(der: Buffer): CertificateInfo {
     if (field.tag !== 0xa3) continue;
     const list = readNode(field.buf, field.contentStart, field.end);
     for (const ext of children(expectTag(list, Tag.SEQUENCE, 'Extensions'))) {
-      const parts = children(ext);
+      const parts = children(expectTag(ext, Tag.SEQUENCE, 'Extension'));
+      if (parts.length < 2) throw new DerError('Extension needs extnID and extnValue', ext.start);
       const id = readOid(parts[0]!);
       const critical = parts.length === 3 && parts[1]!.tag === Tag.BOOLEAN && contentOf(parts[1]!)[0] !== 0;
       const valueNode = expectTag(parts[parts.length - 1]!, Tag.OCTET_STRING, 'extnValue');
@@ -144,7 +161,7 @@ export function parseCertificate(der: Buffer): CertificateInfo {
     const parts = children(parseDer(bc.value));
     const ca = parts[0]?.tag === Tag.BOOLEAN ? contentOf(parts[0]!)[0] !== 0 : false;
     const lenNode = parts.find((p) => p.tag === Tag.INTEGER);
-    basicConstraints = { ca, ...(lenNode ? { pathLength: contentOf(lenNode).readUIntBE(0, contentOf(lenNode).length) } : {}) };
+    basicConstraints = { ca, ...(lenNode ? { pathLength: smallUInt(lenNode, 'pathLenConstraint') } : {}) };
   }
   let keyUsage: number | undefined;
   const ku = extensions.get(OID.keyUsage);
@@ -163,7 +180,7 @@ export function parseCertificate(der: Buffer): CertificateInfo {
   return {
     der,
     tbs: encodingOf(tbsNode),
-    signatureAlgorithm: readOid(children(sigAlgNode)[0]!),
+    signatureAlgorithm: algorithmOid(sigAlgNode, 'signatureAlgorithm'),
     signature: readBitString(sigNode),
     version,
     serial: Buffer.from(serial),
@@ -175,7 +192,7 @@ export function parseCertificate(der: Buffer): CertificateInfo {
     notAfter: readTime(validity[1]!),
     spki: Buffer.from(encodingOf(spkiNode)),
     publicKeyBits: Buffer.from(readBitString(spkiKey)),
-    publicKeyAlgorithm: readOid(children(spkiAlg)[0]!),
+    publicKeyAlgorithm: algorithmOid(spkiAlg, 'SubjectPublicKeyInfo algorithm'),
     extensions,
     basicConstraints,
     keyUsage,

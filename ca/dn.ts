@@ -95,7 +95,8 @@ export function formatDotnet(dn: DistinguishedName): string {
 
 /**
  * Parses a DN written in the .NET form (or the docs' C-first form: order is kept as written, so the caller decides
- * how to compare). Returns RDNs in the order they appear in the string. Accepts "ST" for state.
+ * how to compare). Returns RDNs in the order they appear in the string. Accepts "ST" for state. As in .NET, a value
+ * holding , + ; or edge white space is double-quoted ("" for a quote); a backslash is an ordinary character.
  */
 export function parseDnString(text: string): DnAttribute[][] {
   const rdns: DnAttribute[][] = [];
@@ -135,15 +136,10 @@ export function parseDnString(text: string): DnAttribute[][] {
       }
       skipSpace();
     } else {
+      // A backslash is literal: .NET never escapes with it (only quoting), so CN=CONTOSO\jdoe means what it says.
       const start = i;
-      while (i < n && text[i] !== ',' && text[i] !== '+' && text[i] !== ';') {
-        if (text[i] === '\\' && i + 1 < n) i++;
-        i++;
-      }
-      value = text
-        .slice(start, i)
-        .trim()
-        .replace(/\\(.)/g, '$1');
+      while (i < n && text[i] !== ',' && text[i] !== '+' && text[i] !== ';') i++;
+      value = text.slice(start, i).trim();
     }
     current.push({ type, value });
     if (i >= n) {

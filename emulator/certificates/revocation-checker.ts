@@ -1,7 +1,10 @@
 // Online revocation checking as X509Chain does it with RevocationMode.Online and RevocationFlag.ExcludeRoot (the
 // defaults Verify() uses: dotnet/runtime X509ChainPolicy.Reset): every element except the root is checked against
-// its issuer. Per certificate: OCSP first when it has an AIA OCSP URL, else its CRL distribution points; when one
-// method gives no definite answer the other is tried. "revoked" from either wins.
+// its issuer. Per certificate, its AIA OCSP URLs and its CRL distribution points are all asked in parallel, within
+// one budget. "revoked" from any of them wins (OCSP good + CRL revoked → revoked: fail closed when they disagree).
+// Otherwise a definite "good" from one wins over a failure of the other (OCSP good + CRL unreachable → good, the CRL
+// being only the fallback; CRL good + OCSP down → good); OCSP "unknown" is no answer. The reported source is the
+// first deciding method in OCSP-then-CRL order.
 //
 // Fails closed (status "unknown" → Verify() false): no responder answered in time, an HTTP error, a response that
 // does not parse, a bad signature, tryLater/other non-successful OCSP status, a stale OCSP nextUpdate, an expired
@@ -152,25 +155,38 @@ export class RevocationChecker {
     if (ocspUrls.length === 0 && crlDistributionPoints.length === 0) {
       return element(cert, { outcome: 'unknown', detail: 'the certificate has no CRL distribution point and no OCSP URL (RevocationStatusUnknown)' }, [], false);
     }
-    const attempts: RevocationAttempt[] = [];
     const plan: { method: 'ocsp' | 'crl'; url: string }[] = [
       ...ocspUrls.map((url) => ({ method: 'ocsp' as const, url })),
       ...crlDistributionPoints.map((url) => ({ method: 'crl' as const, url })),
     ];
-    let lastUnknown: Definite | undefined;
-    for (const step of plan) {
+    // Every pointer is asked at once, within the same budget: a "good" from OCSP must not hide a CRL that lists the
+    // certificate (issue 7: fail closed when they disagree). Slots keep plan order so the report reads OCSP first.
+    const slots: ({ attempt: RevocationAttempt; result?: Definite } | undefined)[] = plan.map(() => undefined);
+    let revokedSeen: () => void = () => {};
+    const anyRevoked = new Promise<void>((resolve) => (revokedSeen = resolve));
+    const runs = plan.map(async (step, k) => {
       const t0 = Date.now();
       const remaining = Math.min(this.requestTimeoutMs, deadline - t0);
       try {
         const { result, cached } = step.method === 'ocsp' ? await this.tryOcsp(step.url, cert, issuer, remaining, now) : await this.tryCrl(step.url, cert, issuer, remaining, now);
-        attempts.push({ method: step.method, url: step.url, outcome: result.outcome, detail: result.detail, cached, ms: Date.now() - t0 });
-        if (result.outcome !== 'unknown') return element(cert, result, attempts, false, step.method);
-        lastUnknown = result;
+        slots[k] = { attempt: { method: step.method, url: step.url, outcome: result.outcome, detail: result.detail, cached, ms: Date.now() - t0 }, result };
+        if (result.outcome === 'revoked') revokedSeen();
       } catch (err) {
         const refused = err instanceof FetchRefused;
-        attempts.push({ method: step.method, url: step.url, outcome: refused ? 'refused' : 'error', detail: (err as Error).message, cached: false, ms: Date.now() - t0 });
+        slots[k] = { attempt: { method: step.method, url: step.url, outcome: refused ? 'refused' : 'error', detail: (err as Error).message, cached: false, ms: Date.now() - t0 } };
       }
-    }
+    });
+    // "revoked" anywhere decides at once; otherwise wait for every answer (each is bounded by the request budget).
+    await Promise.race([Promise.all(runs), anyRevoked]);
+    const done = slots.filter((s): s is NonNullable<typeof s> => s !== undefined);
+    const attempts = done.map((s) => s.attempt);
+    const revoked = done.find((s) => s.result?.outcome === 'revoked');
+    if (revoked) return element(cert, revoked.result!, attempts, false, revoked.attempt.method);
+    // A definite "good" from one method stands when the other fails to answer (OCSP good + CRL unreachable is good:
+    // each alone is enough for .NET, and the CRL is only the fallback); a failure never overrides a "revoked" above.
+    const good = done.find((s) => s.result?.outcome === 'good');
+    if (good) return element(cert, good.result!, attempts, false, good.attempt.method);
+    const lastUnknown = [...done].reverse().find((s) => s.result?.outcome === 'unknown')?.result;
     const offline = attempts.some((a) => a.outcome === 'error' || a.outcome === 'refused');
     const summary = attempts.map((a) => `${a.method.toUpperCase()} ${a.url}: ${a.detail}`).join('; ');
     return element(cert, { outcome: 'unknown', detail: lastUnknown && !offline ? lastUnknown.detail : `no responder gave a usable answer (${summary})` }, attempts, offline);

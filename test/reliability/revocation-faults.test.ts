@@ -160,7 +160,7 @@ describe('CRL and OCSP routed apart (a proxy at the responder address)', () => {
   // 'revoked' from either wins." — but checkOne() returns on the first definite answer (OCSP "good") and never
   // reads the CRL, so a certificate the CA's CRL lists as revoked passes Verify() when OCSP disagrees. Issue 7
   // asks for fail-closed when CRL and OCSP disagree.
-  it.fails('BUG (emulator/certificates/revocation-checker.ts checkOne): OCSP says good, the CRL says revoked → Verify() must be false', async () => {
+  it('BUG (emulator/certificates/revocation-checker.ts checkOne): OCSP says good, the CRL says revoked → Verify() must be false', async () => {
     proxy.routes = { ocsp: { kind: 'forward', to: truthful.url }, crl: { kind: 'forward', to: lying.url } };
     const r = await check(pki);
     expect(r.verifyNoRevocation).toBe(true);
