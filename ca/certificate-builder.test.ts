@@ -62,6 +62,19 @@ describe('buildCertificate', () => {
     });
   }
 
+  it('extensions encoded once and reused still follow each profile (URLs, usages, issuer key id)', () => {
+    const profile = (url: string, aki: Buffer, eku: 'clientAuth' | 'serverAuth') =>
+      Buffer.concat(buildExtensions({ ca: false, keyUsage: ['digitalSignature'], extendedKeyUsage: [eku], subjectKeyId: Buffer.alloc(20, 1), authorityKeyId: aki, crlUrls: [`${url}/c.crl`], ocspUrls: [`${url}/o`] }));
+    const a = profile('http://a.example', Buffer.alloc(20, 0xaa), 'clientAuth');
+    const b = profile('http://b.example', Buffer.alloc(20, 0xbb), 'serverAuth');
+    const again = profile('http://a.example', Buffer.alloc(20, 0xaa), 'clientAuth');
+    expect(again.equals(a)).toBe(true);
+    expect(b.includes('http://b.example/c.crl') && b.includes('http://b.example/o') && !b.includes('a.example')).toBe(true);
+    expect(b.includes(Buffer.alloc(20, 0xbb)) && !b.includes(Buffer.alloc(20, 0xaa))).toBe(true);
+    // id-kp-serverAuth 1.3.6.1.5.5.7.3.1 vs id-kp-clientAuth …3.2 (DER OID bytes).
+    expect(b.includes(Buffer.from('06082b06010505070301', 'hex')) && !b.includes(Buffer.from('06082b06010505070302', 'hex'))).toBe(true);
+  });
+
   it('keyUsage encodes a named bit string minimally (X.690 §11.2.2)', () => {
     // digitalSignature only: one octet 0x80, 7 unused bits. decipherOnly (bit 8) needs a second octet.
     expect(keyUsage(['digitalSignature']).toString('hex')).toContain('03020780');

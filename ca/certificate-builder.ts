@@ -59,10 +59,12 @@ export interface TbsInput {
   readonly extensions: readonly Buffer[];
 }
 
+const VERSION_V3 = explicit(0, int(2));
+
 export function buildTbs(input: TbsInput, signer: Signer): Buffer {
   const subject = Buffer.isBuffer(input.subject) ? input.subject : encodeDn(input.subject);
   return seq(
-    explicit(0, int(2)), // v3
+    VERSION_V3,
     int(input.serial),
     signatureAlgorithm(signer.keyType),
     signer.name,
@@ -97,15 +99,34 @@ export interface ExtensionProfile {
   readonly ocspNoCheck?: boolean;
 }
 
+// Extensions that repeat from one certificate to the next (usages, URLs, the issuer's key id) are encoded once: a
+// batch of leaves from one CA shares all but the subject key id and SAN. Cached buffers are only ever copied (seq
+// concatenates), never handed out for writing. Bounded so a long-lived process with many profiles cannot grow it.
+const encoded = new Map<string, Buffer>();
+function once(key: string, make: () => Buffer): Buffer {
+  let hit = encoded.get(key);
+  if (!hit) {
+    if (encoded.size >= 4096) encoded.clear();
+    encoded.set(key, (hit = make()));
+  }
+  return hit;
+}
+const akiCache = new WeakMap<Buffer, Buffer>();
+function akiOf(keyId: Buffer): Buffer {
+  let aki = akiCache.get(keyId);
+  if (!aki) akiCache.set(keyId, (aki = authorityKeyIdentifier(keyId)));
+  return aki;
+}
+
 export function buildExtensions(p: ExtensionProfile): Buffer[] {
-  const exts = [basicConstraints(p.ca, p.pathLength), keyUsage(p.keyUsage)];
-  if (p.extendedKeyUsage.length > 0) exts.push(extendedKeyUsage(p.extendedKeyUsage));
+  const exts = [once(`bc|${p.ca}|${p.pathLength}`, () => basicConstraints(p.ca, p.pathLength)), once(`ku|${p.keyUsage.join()}`, () => keyUsage(p.keyUsage))];
+  if (p.extendedKeyUsage.length > 0) exts.push(once(`eku|${p.extendedKeyUsage.join()}`, () => extendedKeyUsage(p.extendedKeyUsage)));
   const san = p.subjectAltNames;
   if (san && (san.dns?.length || san.ip?.length || san.email?.length || san.uri?.length)) exts.push(subjectAltName(san, p.subjectEmpty));
   exts.push(subjectKeyIdentifier(p.subjectKeyId));
-  if (p.authorityKeyId) exts.push(authorityKeyIdentifier(p.authorityKeyId));
-  if (p.crlUrls.length > 0) exts.push(crlDistributionPoints(p.crlUrls));
-  if (p.ocspUrls.length > 0) exts.push(authorityInfoAccess({ ocsp: p.ocspUrls }));
-  if (p.ocspNoCheck) exts.push(ocspNoCheck());
+  if (p.authorityKeyId) exts.push(akiOf(p.authorityKeyId));
+  if (p.crlUrls.length > 0) exts.push(once(`crl|${p.crlUrls.join('\n')}`, () => crlDistributionPoints(p.crlUrls)));
+  if (p.ocspUrls.length > 0) exts.push(once(`aia|${p.ocspUrls.join('\n')}`, () => authorityInfoAccess({ ocsp: p.ocspUrls })));
+  if (p.ocspNoCheck) exts.push(once('ocspNoCheck', ocspNoCheck));
   return exts;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -42,6 +42,7 @@ describe('DER writer and reader', () => {
       execFileSync('openssl', ['asn1parse', '-genstr', `OID:${dotted}`, '-out', out, '-noout']);
       expect(oid(dotted).toString('hex')).toBe(readFileSync(out).toString('hex'));
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('writes times the way RFC 5280 wants and reads them back', () => {

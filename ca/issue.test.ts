@@ -4,7 +4,7 @@
 // fetched over HTTP for real, and the "down" responder really refuses connections.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -188,8 +188,16 @@ describe('files', () => {
       await writeFile(join(other, 'root-ca.pem'), 'precious');
       await expect(writePki(pki, other)).rejects.toThrow(/root-ca\.pem/);
       expect(await readFile(join(other, 'root-ca.pem'), 'utf8')).toBe('precious');
+      // A file in a subdirectory clashes too; a key file that was world-readable is 0600 once overwritten.
+      await rm(join(other, 'root-ca.pem'));
+      await mkdir(join(other, 'crl'));
+      await writeFile(join(other, 'crl', 'root-ca.crl'), 'precious');
+      await expect(writePki(pki, other)).rejects.toThrow(/crl\/root-ca\.crl/);
+      await writeFile(join(other, 'root-ca.pem'), 'precious');
+      await writeFile(join(other, 'root-ca.key.pem'), 'old', { mode: 0o644 });
       await writePki(pki, other, { force: true });
       expect(await readFile(join(other, 'root-ca.pem'), 'utf8')).toBe(pki.get('root-ca').certPem);
+      expect(((await stat(join(other, 'root-ca.key.pem'))).mode & 0o777).toString(8)).toBe('600');
     } finally {
       await rm(other, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { parseCertificate, serialHexOf, thumbprintOf } from './certificate-info'
 import { buildCertificate, buildExtensions, keyIdentifier, type Signer } from './certificate-builder';
 import { encodeDn } from './dn';
 import type { EkuName, KeyUsageName } from './extensions';
-import { KeyCache, obtainKey, privateKeyPem, type KeyMaterial } from './keys';
+import { KeyCache, keyMaterialPem, obtainKey, type KeyMaterial } from './keys';
 import { deterministicSerial, generatedSubject, organisationFor, specSubject } from './names';
 import { assemblePki, crlUrlFor, ocspUrlFor, type IssuedCertificate, type NameStrings, type Pki } from './pki';
 import { isCaRole, parseSpec, resolveTime, type CertificateSpec, type PkiSpec, type PkiSpecInput } from './spec';
@@ -139,7 +139,7 @@ export async function issuePki(specIn: PkiSpec | PkiSpecInput, options: IssueOpt
       certDer: der,
       certPem: derToPem(der, 'CERTIFICATE'),
       key: key.privateKey,
-      keyPem: privateKeyPem(key.privateKey),
+      keyPem: keyMaterialPem(key),
       chain: [der, ...(parent?.chain ?? [])],
       serial: info.serial,
       serialNumber: serialHexOf(info.serial),

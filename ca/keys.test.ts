@@ -1,12 +1,14 @@
 // Keys: the on-disk cache gives back the very key it stored (mode 0600), the pool hands keys out round-robin, and
 // keys that are not RSA-2048 or P-256 are refused by name.
 
-import { generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyCache, KeyPool, keyTypeOf, obtainKey } from './keys';
+import { generateEcP256, KeyCache, keyFromPem, keyMaterialPem, KeyPool, keyTypeOf, obtainKey, privateKeyPem } from './keys';
 
 let dir: string;
 beforeAll(async () => {
@@ -53,5 +55,49 @@ describe('keyTypeOf', () => {
     expect(() => keyTypeOf(small, 'x.key.pem')).toThrow(/^x\.key\.pem: unsupported key \(rsa 1024\)/);
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
     expect(() => keyTypeOf(p384, 'y')).toThrow(/unsupported key \(ec secp384r1\)/);
+  });
+});
+
+describe('generateEcP256 (DER templates instead of OpenSSL encoders)', () => {
+  it('its SPKI and PKCS#8 are byte for byte what Node exports for the same key, and the pair signs and verifies', () => {
+    for (let i = 0; i < 50; i++) {
+      const k = generateEcP256();
+      // An independent decoder (OpenSSL via createPrivateKey) re-exports the key: the bytes must be identical.
+      const reread = createPrivateKey({ key: k.pkcs8, format: 'der', type: 'pkcs8' });
+      expect(reread.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+      expect(reread.export({ type: 'pkcs8', format: 'der' }).equals(k.pkcs8)).toBe(true);
+      expect(k.publicKey.export({ type: 'spki', format: 'der' }).equals(k.spki)).toBe(true);
+      expect(keyMaterialPem(k)).toBe(privateKeyPem(reread));
+      const sig = sign('sha256', Buffer.from(`message ${i}`), k.privateKey);
+      expect(verify('sha256', Buffer.from(`message ${i}`), k.publicKey, sig)).toBe(true);
+    }
+  });
+
+  it('a private scalar with a leading zero byte (1 key in 256) is padded to 32 bytes, not shifted', () => {
+    // ECDH.getPrivateKey drops leading zeros; the template needs exactly 32 bytes. Bounded search: P(miss) ≈ e^-19.
+    let k = generateEcP256();
+    for (let i = 0; i < 5000 && k.pkcs8[36] !== 0; i++) k = generateEcP256();
+    expect(k.pkcs8[36]).toBe(0);
+    const reread = createPrivateKey({ key: k.pkcs8, format: 'der', type: 'pkcs8' });
+    expect(reread.export({ type: 'pkcs8', format: 'der' }).equals(k.pkcs8)).toBe(true);
+    const sig = sign('sha256', Buffer.from('x'), reread);
+    expect(verify('sha256', Buffer.from('x'), k.publicKey, sig)).toBe(true);
+  });
+
+  it('openssl reads the PEM as a P-256 key whose public half is the SPKI', () => {
+    const k = generateEcP256();
+    const file = join(dir, 'ec.key.pem');
+    writeFileSync(file, keyMaterialPem(k), { mode: 0o600 });
+    expect(execFileSync('openssl', ['pkey', '-in', file, '-noout', '-text'], { encoding: 'utf8' })).toContain('NIST CURVE: P-256');
+    expect(execFileSync('openssl', ['pkey', '-in', file, '-pubout', '-outform', 'DER'])).toEqual(k.spki);
+  });
+
+  it('keyFromPem reuses the DER of PEMs that openssl wrote (P-256 and RSA) and still gets the right public key', () => {
+    for (const [alg, opt] of [['EC', 'ec_paramgen_curve:P-256'], ['RSA', 'rsa_keygen_bits:2048']] as const) {
+      const pem = execFileSync('openssl', ['genpkey', '-algorithm', alg, '-pkeyopt', opt], { encoding: 'utf8' });
+      const k = keyFromPem(pem, 'openssl.pem');
+      expect(k.spki.equals(createPublicKey(pem).export({ type: 'spki', format: 'der' }))).toBe(true);
+      expect(keyMaterialPem(k)).toBe(privateKeyPem(createPrivateKey(pem)));
+    }
   });
 });

