@@ -80,6 +80,9 @@ export function dotnetQuote(value: string): string {
   return needs ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** One RDN as .NET prints it: its attributes joined by " + ". */
+export const formatDotnetRdn = (rdn: readonly DnAttribute[]): string => rdn.map(dotnetAttribute).join(' + ');
+
 function dotnetAttribute(a: DnAttribute): string {
   const name = DOTNET_NAMES.get(a.type) ?? `OID.${a.type}`;
   return `${name}=${dotnetQuote(a.value)}`;
@@ -89,7 +92,7 @@ function dotnetAttribute(a: DnAttribute): string {
 export function formatDotnet(dn: DistinguishedName): string {
   return [...dn]
     .reverse()
-    .map((rdn) => rdn.map(dotnetAttribute).join(' + '))
+    .map(formatDotnetRdn)
     .join(', ');
 }
 

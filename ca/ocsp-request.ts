@@ -3,7 +3,7 @@
 // answer to its question by comparing CertIDs, including whether the hash AlgorithmIdentifier carries a NULL.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { contentOf, DerError, encodingOf, expectTag, explicit, nullValue, octetString, oid, parseDer, readNode, readOid, seq, Tag, tlv, type DerNode } from './der';
+import { contentOf, DerError, encodingOf, expectTag, explicit, nullValue, octetString, oid, parseDer, readNode, readOid, seq, Tag, tlv, type DerNode, children } from './der';
 import { parsedCertificate } from './revocation-signature';
 import { OID } from './oids';
 
@@ -49,20 +49,10 @@ export class OcspRequestError extends Error {
   }
 }
 
-function kids(node: DerNode): DerNode[] {
-  const out: DerNode[] = [];
-  for (let at = node.contentStart; at < node.end; ) {
-    const child = readNode(node.buf, at, node.end);
-    out.push(child);
-    at = child.end;
-  }
-  return out;
-}
-
 export function decodeCertId(node: DerNode): CertId {
-  const [alg, nameHash, keyHash, serial, ...rest] = kids(expectTag(node, Tag.SEQUENCE, 'CertID'));
+  const [alg, nameHash, keyHash, serial, ...rest] = children(expectTag(node, Tag.SEQUENCE, 'CertID'));
   if (!alg || !nameHash || !keyHash || !serial || rest.length > 0) throw new DerError('CertID needs exactly hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber', node.start);
-  const algParts = kids(expectTag(alg, Tag.SEQUENCE, 'CertID.hashAlgorithm'));
+  const algParts = children(expectTag(alg, Tag.SEQUENCE, 'CertID.hashAlgorithm'));
   if (!algParts[0]) throw new DerError('empty hashAlgorithm', alg.start);
   const hashAlgorithm = readOid(algParts[0]);
   const serialBytes = contentOf(expectTag(serial, Tag.INTEGER, 'CertID.serialNumber'));
@@ -80,8 +70,8 @@ export function decodeCertId(node: DerNode): CertId {
 
 /** Finds the nonce among Extensions; returns its value and the Extension's full encoding. */
 export function findNonce(extensions: DerNode): { nonce: Buffer; extension: Buffer } | undefined {
-  for (const ext of kids(expectTag(extensions, Tag.SEQUENCE, 'Extensions'))) {
-    const parts = kids(expectTag(ext, Tag.SEQUENCE, 'Extension'));
+  for (const ext of children(expectTag(extensions, Tag.SEQUENCE, 'Extensions'))) {
+    const parts = children(expectTag(ext, Tag.SEQUENCE, 'Extension'));
     if (parts.length < 2) throw new DerError('Extension needs extnID and extnValue', ext.start);
     if (readOid(parts[0]!) !== OID.ocspNonce) continue;
     const value = contentOf(expectTag(parts[parts.length - 1]!, Tag.OCTET_STRING, 'extnValue'));
@@ -99,16 +89,16 @@ export function findNonce(extensions: DerNode): { nonce: Buffer; extension: Buff
 
 /** Decodes a DER OCSPRequest. Throws DerError (not DER / wrong shape) or OcspRequestError (no CertID). */
 export function decodeOcspRequest(der: Buffer): OcspRequestInfo {
-  const [tbs, signature, ...rest] = kids(expectTag(parseDer(der), Tag.SEQUENCE, 'OCSPRequest'));
+  const [tbs, signature, ...rest] = children(expectTag(parseDer(der), Tag.SEQUENCE, 'OCSPRequest'));
   if (!tbs || rest.length > 0 || (signature && signature.tag !== 0xa0)) throw new DerError('OCSPRequest is SEQUENCE { tbsRequest, [0] optionalSignature }', 0);
-  const fields = kids(expectTag(tbs, Tag.SEQUENCE, 'TBSRequest'));
+  const fields = children(expectTag(tbs, Tag.SEQUENCE, 'TBSRequest'));
   let i = 0;
   if (fields[i]?.tag === 0xa0) i++; // version, only v1 exists
   if (fields[i]?.tag === 0xa1) i++; // requestorName
   const requestList = fields[i++];
   if (!requestList) throw new DerError('TBSRequest has no requestList', tbs.start);
-  const certIds = kids(expectTag(requestList, Tag.SEQUENCE, 'requestList')).map((request) => {
-    const [certId, singleExtensions, ...more] = kids(expectTag(request, Tag.SEQUENCE, 'Request'));
+  const certIds = children(expectTag(requestList, Tag.SEQUENCE, 'requestList')).map((request) => {
+    const [certId, singleExtensions, ...more] = children(expectTag(request, Tag.SEQUENCE, 'Request'));
     if (!certId || more.length > 0 || (singleExtensions && singleExtensions.tag !== 0xa0)) throw new DerError('Request is SEQUENCE { CertID, [0] extensions }', request.start);
     return decodeCertId(certId);
   });

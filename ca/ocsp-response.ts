@@ -2,7 +2,7 @@
 // tests). Hand-written DER for the same reason as the CRLs: the responder signs thousands of these a second.
 
 import { createHash, type KeyObject } from 'node:crypto';
-import { bitString, contentOf, DerError, encodingOf, enumerated, expectTag, explicit, generalizedTime, octetString, oid, parseDer, readBitString, readInteger, readNode, readOid, readTime, seq, Tag, tlv, type DerNode } from './der';
+import { bitString, contentOf, DerError, encodingOf, enumerated, expectTag, explicit, generalizedTime, octetString, oid, parseDer, readBitString, readInteger, readNode, readOid, readTime, seq, Tag, tlv, type DerNode, children } from './der';
 import { decodeCertId, findNonce, type CertId } from './ocsp-request';
 import { OID } from './oids';
 import { corruptSignature, parsedCertificate, signatureAlgorithmFor, signWith, verifyWith } from './revocation-signature';
@@ -123,16 +123,6 @@ export interface ParsedOcspResponse {
   verifySignature(issuerCertDer: Buffer, at?: Date): boolean;
 }
 
-function kids(node: DerNode): DerNode[] {
-  const out: DerNode[] = [];
-  for (let at = node.contentStart; at < node.end; ) {
-    const child = readNode(node.buf, at, node.end);
-    out.push(child);
-    at = child.end;
-  }
-  return out;
-}
-
 function tryParseCertificate(der: Buffer): CertificateInfo | undefined {
   try {
     return parsedCertificate(der);
@@ -142,7 +132,7 @@ function tryParseCertificate(der: Buffer): CertificateInfo | undefined {
 }
 
 function parseSingle(node: DerNode): ParsedSingleResponse {
-  const [certIdNode, statusNode, thisUpdate, ...rest] = kids(expectTag(node, Tag.SEQUENCE, 'SingleResponse'));
+  const [certIdNode, statusNode, thisUpdate, ...rest] = children(expectTag(node, Tag.SEQUENCE, 'SingleResponse'));
   if (!certIdNode || !statusNode || !thisUpdate) throw new DerError('SingleResponse needs certID, certStatus, thisUpdate', node.start);
   let certStatus: CertStatus;
   let revokedAt: Date | undefined;
@@ -151,17 +141,17 @@ function parseSingle(node: DerNode): ParsedSingleResponse {
   else if (statusNode.tag === 0x82) certStatus = 'unknown';
   else if (statusNode.tag === 0xa1) {
     certStatus = 'revoked';
-    const [time, reason] = kids(statusNode);
+    const [time, reason] = children(statusNode);
     if (!time) throw new DerError('RevokedInfo needs revocationTime', statusNode.start);
     revokedAt = readTime(expectTag(time, Tag.GENERALIZED_TIME, 'revocationTime'));
     if (reason) {
-      const inner = kids(expectTag(reason, 0xa0, 'revocationReason [0]'))[0];
+      const inner = children(expectTag(reason, 0xa0, 'revocationReason [0]'))[0];
       if (!inner) throw new DerError('empty revocationReason', reason.start);
       reasonCode = Number(readInteger(expectTag(inner, Tag.ENUMERATED, 'CRLReason')));
     }
   } else throw new DerError(`unknown CertStatus tag 0x${statusNode.tag.toString(16)}`, statusNode.start);
   const nextNode = rest.find((n) => n.tag === 0xa0);
-  const next = nextNode ? kids(nextNode)[0] : undefined;
+  const next = nextNode ? children(nextNode)[0] : undefined;
   if (nextNode && !next) throw new DerError('empty nextUpdate', nextNode.start);
   return {
     certId: decodeCertId(certIdNode),
@@ -178,7 +168,7 @@ const digest = (hash: string, data: Buffer) => createHash(hash).update(data).dig
 
 /** Parses a DER OCSPResponse. Throws DerError when it is not one. */
 export function parseOcspResponse(der: Buffer): ParsedOcspResponse {
-  const [statusNode, bytesNode, ...extra] = kids(expectTag(parseDer(der), Tag.SEQUENCE, 'OCSPResponse'));
+  const [statusNode, bytesNode, ...extra] = children(expectTag(parseDer(der), Tag.SEQUENCE, 'OCSPResponse'));
   if (!statusNode || extra.length > 0) throw new DerError('OCSPResponse is SEQUENCE { responseStatus, [0] responseBytes }', 0);
   const code = Number(readInteger(expectTag(statusNode, Tag.ENUMERATED, 'responseStatus')));
   const status = STATUS_NAMES.get(code) ?? (`unknown(${code})` as const);
@@ -186,30 +176,30 @@ export function parseOcspResponse(der: Buffer): ParsedOcspResponse {
     if (status === 'successful') throw new DerError('successful OCSPResponse without responseBytes', 0);
     return { status, responses: [], certs: [], verifySignature: () => false };
   }
-  const [typeNode, responseNode] = kids(expectTag(readNode(der, expectTag(bytesNode, 0xa0, 'responseBytes').contentStart, bytesNode.end), Tag.SEQUENCE, 'ResponseBytes'));
+  const [typeNode, responseNode] = children(expectTag(readNode(der, expectTag(bytesNode, 0xa0, 'responseBytes').contentStart, bytesNode.end), Tag.SEQUENCE, 'ResponseBytes'));
   if (!typeNode || !responseNode) throw new DerError('ResponseBytes needs responseType and response', bytesNode.start);
   if (readOid(typeNode) !== OID.ocspBasic) throw new DerError(`responseType ${readOid(typeNode)} is not id-pkix-ocsp-basic`, typeNode.start);
   const basicDer = contentOf(expectTag(responseNode, Tag.OCTET_STRING, 'response'));
-  const [tbsNode, algNode, sigNode, certsNode] = kids(expectTag(parseDer(basicDer), Tag.SEQUENCE, 'BasicOCSPResponse'));
+  const [tbsNode, algNode, sigNode, certsNode] = children(expectTag(parseDer(basicDer), Tag.SEQUENCE, 'BasicOCSPResponse'));
   if (!tbsNode || !algNode || !sigNode) throw new DerError('BasicOCSPResponse needs tbsResponseData, signatureAlgorithm, signature', 0);
-  const fields = kids(expectTag(tbsNode, Tag.SEQUENCE, 'ResponseData'));
+  const fields = children(expectTag(tbsNode, Tag.SEQUENCE, 'ResponseData'));
   let i = fields[0]?.tag === 0xa0 ? 1 : 0;
   const responderNode = fields[i++];
   const producedNode = fields[i++];
   const responsesNode = fields[i++];
   if (!responderNode || !producedNode || !responsesNode) throw new DerError('ResponseData needs responderID, producedAt, responses', tbsNode.start);
-  const responder = kids(responderNode)[0];
+  const responder = children(responderNode)[0];
   if (!responder || (responderNode.tag !== 0xa1 && responderNode.tag !== 0xa2)) throw new DerError('ResponderID must be [1] byName or [2] byKey', responderNode.start);
   const responderKeyHash = responderNode.tag === 0xa2 ? Buffer.from(contentOf(expectTag(responder, Tag.OCTET_STRING, 'KeyHash'))) : undefined;
   const responderNameDer = responderNode.tag === 0xa1 ? Buffer.from(encodingOf(expectTag(responder, Tag.SEQUENCE, 'Name'))) : undefined;
-  const responses = kids(expectTag(responsesNode, Tag.SEQUENCE, 'responses')).map(parseSingle);
+  const responses = children(expectTag(responsesNode, Tag.SEQUENCE, 'responses')).map(parseSingle);
   const extNode = fields[i];
   const nonce = extNode?.tag === 0xa1 ? findNonce(readNode(basicDer, extNode.contentStart, extNode.end))?.nonce : undefined;
-  const algParts = kids(expectTag(algNode, Tag.SEQUENCE, 'signatureAlgorithm'));
+  const algParts = children(expectTag(algNode, Tag.SEQUENCE, 'signatureAlgorithm'));
   if (!algParts[0]) throw new DerError('empty signatureAlgorithm', algNode.start);
   const signatureAlgorithm = readOid(algParts[0]);
   const signature = readBitString(sigNode);
-  const certs = certsNode ? kids(expectTag(readNode(basicDer, expectTag(certsNode, 0xa0, 'certs [0]').contentStart, certsNode.end), Tag.SEQUENCE, 'certs')).map((n) => Buffer.from(encodingOf(n))) : [];
+  const certs = certsNode ? children(expectTag(readNode(basicDer, expectTag(certsNode, 0xa0, 'certs [0]').contentStart, certsNode.end), Tag.SEQUENCE, 'certs')).map((n) => Buffer.from(encodingOf(n))) : [];
   const names = (info: CertificateInfo | undefined) =>
     info !== undefined && (responderKeyHash ? digest('sha1', info.publicKeyBits).equals(responderKeyHash) : info.subjectDer.equals(responderNameDer!));
   const signerCertDer = certs.find((c) => names(tryParseCertificate(c)));

@@ -6,30 +6,10 @@
 // so RDNs come in DER order (C first), joined by ", ", or one per line each followed by a newline when multiLine.
 // APIM runs on Windows (CryptFormatObject with X509_NAME; the managed Unix port mirrors it), so the newline is CRLF.
 
-import { encodeDn, formatDotnet, dotnetQuote, type DistinguishedName } from '../../ca/dn';
-import { OID } from '../../ca/oids';
+import { encodeDn, formatDotnet, formatDotnetRdn, type DistinguishedName } from '../../ca/dn';
 import { HOST_OBJECT, NO_SUCH_MEMBER, type HostObject } from '../expressions/host';
 
-const SHORT_NAMES: ReadonlyMap<string, string> = new Map([
-  [OID.commonName, 'CN'],
-  [OID.organizationalUnitName, 'OU'],
-  [OID.organizationName, 'O'],
-  [OID.localityName, 'L'],
-  [OID.stateOrProvinceName, 'S'],
-  [OID.countryName, 'C'],
-  [OID.emailAddress, 'E'],
-  [OID.streetAddress, 'STREET'],
-  [OID.serialNumber, 'SERIALNUMBER'],
-  [OID.surname, 'SN'],
-  [OID.givenName, 'G'],
-  [OID.title, 'T'],
-  [OID.initials, 'I'],
-  [OID.domainComponent, 'DC'],
-  [OID.userId, 'UID'],
-]);
-
-const rdnText = (rdn: DistinguishedName[number]): string =>
-  rdn.map((a) => `${SHORT_NAMES.get(a.type) ?? `OID.${a.type}`}=${dotnetQuote(a.value)}`).join(' + ');
+const rdnText = formatDotnetRdn;
 
 /** X500DistinguishedName.Format(multiLine): DER order; one RDN per CRLF-terminated line when multiLine. */
 export function formatX500(dn: DistinguishedName, multiLine: boolean): string {
