@@ -1,6 +1,7 @@
 // From a loaded configuration to the pieces the front runs with: the policy pipeline (rebuilt when a certificate
 // file reference changes, like a Key Vault rotation), the instance's trust store, the certificate factory the
 // policies' X509Certificate2 comes from, the backends, and the server certificates.
+import { faultSet } from './faults';
 import { createHash } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Pki } from '../ca/index';
@@ -64,6 +65,7 @@ function build(loaded: LoadedConfig, ctx: ResolveContext): Built {
     })),
     certificates,
     caCertificates: ca.map((e) => X509Certificate2.fromDer(e.der, [], { trustStore })),
+    faults: faultSet(c.emulation.faults),
   });
   return { pipeline, trustStore, files };
 }
@@ -71,6 +73,7 @@ function build(loaded: LoadedConfig, ctx: ResolveContext): Built {
 export function buildGateway(loaded: LoadedConfig, pki: Pki | undefined): Gateway {
   const ctx: ResolveContext = { baseDir: loaded.baseDir, pki };
   const c = loaded.config;
+  const faults = faultSet(c.emulation.faults); // test-only fault switches (emulator/faults.ts)
   let current = build(loaded, ctx);
   let reloadError: string | undefined;
   const revocation = new RevocationChecker();
@@ -118,7 +121,7 @@ export function buildGateway(loaded: LoadedConfig, pki: Pki | undefined): Gatewa
       const key = hash.digest('base64');
       let cert = certificateCache.get(key);
       if (!cert) {
-        cert = X509Certificate2.fromDer(peer.der, peer.chain, { trustStore: current.trustStore });
+        cert = X509Certificate2.fromDer(peer.der, peer.chain, { trustStore: current.trustStore, faults });
         if (certificateCache.size >= CACHE_LIMIT) certificateCache.delete(certificateCache.keys().next().value!);
         certificateCache.set(key, cert);
       }
@@ -133,9 +136,14 @@ export function buildGateway(loaded: LoadedConfig, pki: Pki | undefined): Gatewa
         ?? current.trustStore.all().filter((s) => s.store !== 'PublicRoot').map((s) => s.info.der); // intermediates too, to build chains
       return roots.map((d) => derToPem(d, 'CERTIFICATE'));
     },
+    // OpenSSL will not anchor at the intermediate a hostname PEM carries, so the App Gateway needs the root: the
+    // configured backend roots (backend settings' "trusted root certificate"), else the PKI's roots and the
+    // instance's Root-store CA certificates.
     serverCa: () => {
+      const configured = c.applicationGateway?.trustedBackendRoots?.map((s, i) => derToPem(resolveCertificate(s, `applicationGateway.trustedBackendRoots[${i}]`, ctx).der, 'CERTIFICATE'));
       const fromPki = pki ? pki.trustedRoots.map((r) => r.certPem) : [];
-      return [...fromPki, ...servers.map((s) => s.cert)];
+      const fromRootStore = current.trustStore.all().filter((s) => s.store === 'Root').map((s) => derToPem(s.info.der, 'CERTIFICATE'));
+      return [...(configured ?? [...fromPki, ...fromRootStore]), ...servers.map((s) => s.cert)];
     },
     lastReloadError: () => reloadError,
     dispose: () => { for (const f of watched) unwatchFile(f, reload); },

@@ -4,6 +4,7 @@
 //
 //   const emu = await startEmulator('emulator.yaml');   // or an object, or nothing for the default config
 //   fetch(`${emu.url}/open/x`) …; emu.timeline(requestIdFromHeader); await emu.close();
+import { faultSet } from './faults';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Pki } from '../ca/index';
@@ -88,12 +89,13 @@ export async function startEmulator(input?: string | EmulatorConfigInput | Loade
       const front = createFront({
         hostName: h.hostName,
         serverCert: server.cert, serverKey: server.key, http2, tls13,
-        handshakeTimeoutMs: e.handshakeTimeoutMs, keepAliveTimeoutMs: e.keepAliveTimeoutMs,
+        handshakeTimeoutMs: e.handshakeTimeoutMs, keepAliveTimeoutMs: e.keepAliveTimeoutMs, headersTimeoutMs: e.headersTimeoutMs,
         renegotiationTimeoutMs: e.renegotiationTimeoutMs, handshakeSettleMs: e.handshakeSettleMs, maxBodyBytes: e.maxBodyBytes,
         tier: {
           sku: config.sku, negotiateClientCertificate: h.negotiateClientCertificate, enableClientCertificate: config.enableClientCertificate,
           renegotiationBufferBytes: e.renegotiationBufferBytes, onRenegotiationTimeout: e.onRenegotiationTimeout,
           h2WithoutNegotiate: e.h2WithoutNegotiate, missingRequiredCertificate: e.missingRequiredCertificate,
+          faults: faultSet(e.faults),
         },
         pipeline: gateway.pipeline, backendFor: gateway.backendFor, store,
         buildCertificate: gateway.buildCertificate, prepareCertificate: gateway.prepareCertificate,

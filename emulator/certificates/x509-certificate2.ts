@@ -11,6 +11,7 @@ import { HOST_OBJECT, NO_SUCH_MEMBER, type HostObject } from '../expressions/hos
 import { CsEnumValue } from '../expressions/runtime/enums';
 import type { RecordEvent } from '../pipeline/contract';
 import { buildChain, timeProblems, type BuiltChain, type ChainProblem } from './chain-builder';
+import { revocationCheck, validityChecks, type Faults } from '../faults';
 import { RevocationChecker, type RevocationReport } from './revocation-checker';
 import { TrustStore } from './trust-store';
 import { X500DistinguishedName } from './x500-distinguished-name';
@@ -47,6 +48,8 @@ export interface CertificateOptions {
   readonly hasPrivateKey?: boolean;
   /** Default "" (what .NET reports for a certificate not loaded from a Windows store). */
   readonly friendlyName?: string;
+  /** Test-only fault switches (emulator/faults.ts): accept-expired, skip-revocation. */
+  readonly faults?: Faults;
 }
 
 export interface PrepareOptions {
@@ -100,6 +103,7 @@ export class X509Certificate2 implements HostObject {
   /** Uploaded PFX certificates (context.Deployment.Certificates) carry a key; client certificates never do. */
   readonly hasPrivateKey: boolean;
   readonly friendlyName: string;
+  private readonly faults?: Faults;
 
   private constructor(info: CertificateInfo, presented: readonly CertificateInfo[], options: CertificateOptions) {
     this.info = info;
@@ -113,6 +117,7 @@ export class X509Certificate2 implements HostObject {
     this.trustStore = options.trustStore ?? TrustStore.empty();
     this.hasPrivateKey = options.hasPrivateKey ?? false;
     this.friendlyName = options.friendlyName ?? '';
+    this.faults = options.faults;
   }
 
   /** From DER; `presentedChain` are the other certificates of the TLS Certificate message, leaf excluded or not. */
@@ -193,7 +198,8 @@ export class X509Certificate2 implements HostObject {
     return result;
   }
 
-  private runChecks(opts: ValidateOptions, now: Date): ValidationResult {
+  private runChecks(requested: ValidateOptions, now: Date): ValidationResult {
+    const opts = { ...requested, ...validityChecks(requested.checkNotBefore, requested.checkNotAfter, this.faults), checkRevocation: revocationCheck(requested.checkRevocation, this.faults) };
     const fail = (reason: CertificateFailureReason, detail: string, revocationDetail?: string): ValidationResult => ({
       ok: false,
       reason,

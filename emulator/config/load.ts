@@ -3,7 +3,7 @@
 // and the path inside the document (e.g. `apis[1].operations[0].method`).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type EmulatorConfig, type EmulatorConfigInput } from './schema';
 import { tierProblems } from './tier-rules';
@@ -83,8 +83,41 @@ export function parseConfigText(text: string, file: string, baseDir = dirname(re
       return { path: '', line: pos.line, column: pos.col, message: e.message.split('\n')[0]! };
     }));
   }
-  const config = validate(doc.toJS(), file, (path) => locate(doc, counter, path));
+  const config = validate(toJS(doc, counter, file), file, (path) => locate(doc, counter, path));
   return { config, file, baseDir };
+}
+
+/** Aliases a config may expand to at most: generous for hand-written configs, far below an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * doc.toJS() throws (a ReferenceError) for an alias to an anchor not defined before it and for an alias bomb;
+ * both become a ConfigError located at the offending alias (the first alias when yaml does not say which).
+ */
+function toJS(doc: Document, counter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const named = /:\s*(\S+)\s*$/.exec(message)?.[1];
+    let first: number | undefined;
+    let match: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        const start = node.range?.[0];
+        if (start === undefined) return undefined;
+        first ??= start;
+        if (named !== undefined && node.source === named) {
+          match = start;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    const at = match ?? first ?? (isNode(doc.contents) ? doc.contents.range?.[0] : undefined) ?? 0;
+    const pos = counter.linePos(at);
+    throw new ConfigError(file, [{ path: '', line: pos.line, column: pos.col, message: message.split('\n')[0]! }]);
+  }
 }
 
 export function loadConfigFile(file: string): LoadedConfig {

@@ -2,6 +2,7 @@
 // recognises it: sku, hostnameConfigurations[] with negotiateClientCertificate, service-level
 // enableClientCertificate, customProperties, certificates, caCertificates, a global policy and APIs. What APIM does
 // not document (apim-behaviour.md §8) lives under `emulation`, each with a default and the reason for it.
+import { FAULT_NAMES } from '../faults';
 import { z } from 'zod';
 
 export const SKUS = ['developer', 'basic', 'standard', 'premium', 'consumption', 'basicv2', 'standardv2', 'premiumv2', 'selfhosted'] as const;
@@ -69,11 +70,16 @@ export const emulationSchema = z.strictObject({
   /** After the drain that ends a deadlock, how long the pending handshake may take before the answer goes anyway. */
   handshakeSettleMs: z.number().int().min(1).default(2000),
   keepAliveTimeoutMs: z.number().int().min(1).default(5000),
+  /** A client must finish sending a request's headers in this time (slowloris bound); closed within ~1.25× this. */
+  headersTimeoutMs: z.number().int().min(100).default(20_000),
   maxBodyBytes: z.number().int().min(0).default(64 * 1024 * 1024),
   /** Trust Node's bundled public roots in Verify(), like the Windows Root store of a real instance. */
   publicRoots: z.boolean().default(false),
   /** How often file certificate references are checked for changes. */
   certificateRefreshMs: z.number().int().min(50).default(2000),
+  /** TEST ONLY: fault switches that break one documented behaviour each (emulator/faults.ts), so the conformance
+   *  catalogue can be shown to catch a broken gateway. Empty, the correct emulator, by default. */
+  faults: z.array(z.enum(FAULT_NAMES)).default([]),
 });
 
 const applicationGatewaySchema = z.strictObject({
@@ -82,6 +88,11 @@ const applicationGatewaySchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(0),
   /** Roots the Application Gateway trusts for strict mode; default: the instance's Root CA certificates. */
   trustedRoots: z.array(certificateSourceSchema).optional(),
+  /**
+   * Roots the Application Gateway trusts for the gateway's own server certificate (Application Gateway's backend
+   * settings "trusted root certificate"); default: the PKI's roots and the instance's Root-store CA certificates.
+   */
+  trustedBackendRoots: z.array(certificateSourceSchema).optional(),
 });
 
 export const configSchema = z.strictObject({

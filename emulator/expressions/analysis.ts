@@ -61,6 +61,7 @@ class Walker {
       case 'assign': this.expr(e.target, false); this.expr(e.value, false); break;
       case 'incdec': this.expr(e.target, false); break;
       case 'array': for (const x of e.elements) this.expr(x, false); break;
+      case 'new': for (const x of e.args) this.expr(x, false); break;
       case 'literal': break;
     }
     if (!asTarget && (path === 'context' || path === 'context.Request')) this.found = true;

@@ -37,7 +37,9 @@ export type Expr =
   | (Base & { kind: 'condTarget' })
   | (Base & { kind: 'assign'; op: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '??='; target: Expr; value: Expr })
   | (Base & { kind: 'incdec'; op: '++' | '--'; prefix: boolean; target: Expr })
-  | (Base & { kind: 'array'; elementType: TypeRef | null; elements: readonly Expr[] });
+  | (Base & { kind: 'array'; elementType: TypeRef | null; elements: readonly Expr[] })
+  /** `new T(args)`: only for the allow-listed constructible types the host supplies (checked at compile time). */
+  | (Base & { kind: 'new'; type: TypeRef; args: readonly Expr[] });
 
 export type BinaryOp =
   | '*' | '/' | '%' | '+' | '-' | '<' | '>' | '<=' | '>=' | '==' | '!=' | '&' | '^' | '|' | '&&' | '||' | '??';

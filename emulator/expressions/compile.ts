@@ -46,6 +46,21 @@ export function stypeOf(t: TypeRef | null): SType {
   return c === 'int' || c === 'double' || c === 'string' || c === 'bool' ? c : 'unknown';
 }
 
+/**
+ * A type policy expressions may construct with `new` (e.g. X509Certificate2(byte[])). The host supplies these:
+ * the allow-list is exactly the list given at compile time, so `new` never reaches anything else (no JS escape).
+ */
+export interface HostConstructor {
+  /** Simple name, e.g. "X509Certificate2". */
+  readonly typeName: string;
+  /** Its .NET namespace, e.g. "System.Security.Cryptography.X509Certificates" (the fully qualified name works too). */
+  readonly namespace: string;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  /** Builds the value; throws CsException for what .NET would throw. */
+  construct(args: readonly unknown[]): unknown;
+}
+
 const isHost = (v: unknown): v is HostObject =>
   typeof v === 'object' && v !== null && (v as { [HOST_OBJECT]?: unknown })[HOST_OBJECT] === true;
 
@@ -54,7 +69,10 @@ export class Compiler implements StmtCompiler {
   scope = new Scope(null);
   private readonly condSlots: number[] = [];
 
-  constructor(private readonly src: SourceText) {}
+  constructor(
+    private readonly src: SourceText,
+    private readonly constructors: readonly HostConstructor[] = [],
+  ) {}
 
   get slotCount(): number {
     return this.slots;
@@ -243,6 +261,8 @@ export class Compiler implements StmtCompiler {
           },
         };
       }
+      case 'new':
+        return this.construct(e);
       case 'array': {
         const els = e.elements.map((x) => this.expr(x).f);
         const type = e.elementType;
@@ -257,6 +277,28 @@ export class Compiler implements StmtCompiler {
         };
       }
     }
+  }
+
+  private construct(e: Extract<Expr, { kind: 'new' }>): C {
+    const name = e.type.name;
+    const ctor = this.constructors.find((c) => name === c.typeName || name === `${c.namespace}.${c.typeName}`);
+    if (!ctor) {
+      const known = this.constructors.map((c) => c.typeName).join(', ') || 'none here';
+      this.fail(e.type.pos, `a type that policy expressions may construct (${known})`, `'${name}'`);
+    }
+    if (e.args.length < ctor.minArgs || e.args.length > ctor.maxArgs) {
+      this.fail(e.pos, `${ctor.minArgs === ctor.maxArgs ? ctor.minArgs : `${ctor.minArgs} to ${ctor.maxArgs}`} argument(s) for new ${ctor.typeName}(…)`, `${e.args.length}`);
+    }
+    const args = this.args(e.args);
+    const pos = e.pos;
+    return {
+      t: 'unknown',
+      f: (env) => {
+        const a = args(env);
+        env.at = pos;
+        return ctor.construct(a);
+      },
+    };
   }
 
   private localTarget(target: Expr, op: string): Var {

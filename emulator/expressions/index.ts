@@ -1,13 +1,14 @@
 // Public API of the policy expression language: compile `@(…)` / `@{…}` once, evaluate per request.
 import { readsClientCertificate } from './analysis';
-import { Compiler, type Fn } from './compile';
+import { Compiler, type Fn, type HostConstructor } from './compile';
 import { CsException, ExpressionRuntimeError, type SourceLocation } from './errors';
 import type { HostObject } from './host';
 import { parseProgram } from './parser';
 import { currentClock, type Env } from './runtime/env';
 import { SourceText } from './source';
 
-export { ExpressionRuntimeError, ExpressionSyntaxError, type SourceLocation } from './errors';
+export { CsException, ExpressionRuntimeError, ExpressionSyntaxError, type SourceLocation } from './errors';
+export type { HostConstructor } from './compile';
 export { CsDictionary, CsKeyValuePair, type CsDictionaryOptions } from './runtime/dictionary';
 export { CsDateTime, CsTimeSpan, type DateTimeKind } from './runtime/datetime';
 export { CsEnumValue, enumValue } from './runtime/enums';
@@ -22,6 +23,8 @@ export interface CompileOptions {
   readonly maxDepth?: number;
   /** Steps per evaluation (loop iterations, LINQ elements, lambda calls); default 100,000. */
   readonly stepBudget?: number;
+  /** Types `new T(args)` may construct (the allow-list; default none). */
+  readonly constructors?: readonly HostConstructor[];
 }
 
 export interface EvaluationScope {
@@ -30,6 +33,8 @@ export interface EvaluationScope {
   readonly stepBudget?: number;
   /** Clock for DateTime.Now/UtcNow (epoch ms); default the module clock (see setClock). */
   readonly now?: () => number;
+  /** Test-only fault (emulator/faults.ts): == / != against a .Thumbprint ignore case. Default false. */
+  readonly thumbprintIgnoreCase?: boolean;
 }
 
 export interface CompiledExpression {
@@ -49,7 +54,7 @@ export function isExpression(text: string): boolean {
 export function compileExpression(text: string, where: SourceLocation, options: CompileOptions = {}): CompiledExpression {
   const src = new SourceText(text, where);
   const program = parseProgram(src, { maxDepth: options.maxDepth });
-  const compiler = new Compiler(src);
+  const compiler = new Compiler(src, options.constructors);
   const fn = compiler.program(program);
   return new Expression(text, src, fn, compiler.slotCount, readsClientCertificate(program), options.stepBudget ?? DEFAULT_STEP_BUDGET);
 }
@@ -83,6 +88,7 @@ class Expression implements CompiledExpression {
     env.budget = budget;
     env.at = 0;
     env.now = scope.now ?? currentClock();
+    env.thumbprintIgnoreCase = scope.thumbprintIgnoreCase === true;
     try {
       const r = this.fn(env);
       return r === undefined ? null : r;

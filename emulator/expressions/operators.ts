@@ -58,6 +58,10 @@ export function binary(op: BinaryOp, le: Expr, l: C, re: Expr, r: C, pos: number
       const lit = re.kind === 'literal' ? re : le.kind === 'literal' ? le : null;
       const other = lit === re ? lf : rf;
       if (lit && lit.type === 'null') return { t: 'bool', f: (env) => { const v = other(env); return (v === null || v === undefined) !== neg; } };
+      // Test-only fault (emulator/faults.ts): a comparison with a .Thumbprint may be made to ignore case.
+      if (isThumbprint(le) || isThumbprint(re)) {
+        return { t: 'bool', f: (env) => { const a = lf(env); const b = rf(env); return (env.thumbprintIgnoreCase && typeof a === 'string' && typeof b === 'string' ? a.toUpperCase() === b.toUpperCase() : csEquals(a, b)) !== neg; } };
+      }
       if (lit && (lit.type === 'string' || lit.type === 'bool')) {
         const k = lit.value;
         return { t: 'bool', f: (env) => (other(env) === k) !== neg };
@@ -123,3 +127,5 @@ export function binary(op: BinaryOp, le: Expr, l: C, re: Expr, r: C, pos: number
       };
   }
 }
+
+const isThumbprint = (e: Expr): boolean => e.kind === 'member' && e.name === 'Thumbprint';

@@ -348,7 +348,7 @@ class Parser extends TokenCursor {
             this.next();
             return this.mk({ kind: 'literal' as const, pos: t.pos, type: 'null', value: null });
           }
-          if (t.text === 'new') return this.newArray();
+          if (t.text === 'new') return this.newExpression();
           if (!PREDEFINED_TYPES.has(t.text)) break;
         }
         this.next();
@@ -382,12 +382,17 @@ class Parser extends TokenCursor {
     return this.mk({ kind: 'interp' as const, pos: start.pos, parts }, ...kids);
   }
 
-  private newArray(): Expr {
+  /** `new T[] { … }`, `new[] { … }`, or `new T(args)` (whether T may be constructed is the compiler's check). */
+  private newExpression(): Expr {
     const start = this.next(); // 'new'
     let elementType: TypeRef | null = null;
     if (!this.isP('[')) {
-      const t = this.tryType();
-      if (!t || t.rank !== 1) this.fail("an array type such as 'string[]' (only array creation is supported after 'new')");
+      const t = this.tryType(0, false);
+      if (t && t.rank === 0 && t.args.length === 0 && this.isP('(')) {
+        const args = this.args('(', ')');
+        return this.mk({ kind: 'new' as const, pos: start.pos, type: t, args }, ...args);
+      }
+      if (!t || t.rank !== 1) this.fail("an array type such as 'string[]' or a constructor call such as 'X509Certificate2(bytes)' after 'new'");
       elementType = { ...t, rank: 0 };
     } else {
       this.next();

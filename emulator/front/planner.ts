@@ -3,6 +3,8 @@
 // decide how the client certificate is obtained and how the body is handled. No sockets here: tls-server.ts
 // carries the plan out, and every branch below cites the apim-behaviour.md row it encodes.
 
+import { effectiveNegotiate, hasFault, type Faults } from '../faults';
+
 export type Sku =
   | 'developer' | 'basic' | 'standard' | 'premium'
   | 'consumption' | 'basicv2' | 'standardv2' | 'premiumv2'
@@ -36,12 +38,14 @@ export interface TierSettings {
   readonly onRenegotiationTimeout: RenegotiationTimeoutOutcome;
   readonly h2WithoutNegotiate: H2WithoutNegotiate;
   readonly missingRequiredCertificate: MissingRequiredCertificate;
+  /** Test-only fault switches (emulator/faults.ts); absent = none. */
+  readonly faults?: Faults;
 }
 
 /** Whether the first handshake carries a CertificateRequest (§1: negotiate on / enableClientCertificate). */
-export function requestsCertificateInHandshake(s: Pick<TierSettings, 'sku' | 'negotiateClientCertificate' | 'enableClientCertificate'>): boolean {
+export function requestsCertificateInHandshake(s: Pick<TierSettings, 'sku' | 'negotiateClientCertificate' | 'enableClientCertificate' | 'faults'>): boolean {
   const family = tierFamily(s.sku);
-  return family === 'consumption' || family === 'v2' ? s.enableClientCertificate : s.negotiateClientCertificate;
+  return family === 'consumption' || family === 'v2' ? s.enableClientCertificate : effectiveNegotiate(s.negotiateClientCertificate, s.faults);
 }
 
 /** Consumption with enableClientCertificate wants a certificate on every call, policies or not (§1 OBS). */
@@ -96,6 +100,8 @@ export interface Plan {
   readonly certificate: CertificateSource;
   /** Answer without running the pipeline. */
   readonly reject?: Rejection;
+  /** read-then-renegotiate reads at most this much (default: the renegotiation buffer). */
+  readonly readLimitBytes?: number;
   /** The outcome if the deadlock happens (deadlock / read-up-to-buffer). */
   readonly onTimeout?: RenegotiationTimeoutOutcome;
   /** One line for the timeline: why this plan. */
@@ -135,6 +141,10 @@ export function planRequest(s: TierSettings, r: RequestFacts): Plan {
     obtain: 'renegotiate', bodyRule, certificate: 'renegotiation', onTimeout: s.onRenegotiationTimeout, why,
   });
   const body = r.body;
+  // Test-only fault: read any body whole, then renegotiate, so the documented deadlock never happens.
+  if (hasFault(s.faults, 'never-deadlock') && !r.expectContinue && body.kind !== 'none') {
+    return { ...renegotiate('read-then-renegotiate', 'fault never-deadlock: read the whole body, then renegotiate'), readLimitBytes: Number.MAX_SAFE_INTEGER };
+  }
   if (r.expectContinue && body.kind !== 'none') {
     return renegotiate('renegotiate-before-continue', 'Expect: 100-continue: renegotiate before the body is sent');
   }

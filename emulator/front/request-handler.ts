@@ -8,7 +8,7 @@ import type { Backend, GatewayRequest, GatewayResponse, Pipeline, RecordEvent, R
 import { stateOf, type ConnectionState, type PeerCertificate } from './connection-state';
 import { carryOutDeadlock } from './deadlock';
 import { isHttp2, resetWithHttp11Required, type AnyRequest } from './http2';
-import { planRequest, type BodyFraming, type Plan, type TierSettings } from './planner';
+import { planRequest, tierFamily, type BodyFraming, type Plan, type TierSettings } from './planner';
 import { startRenegotiation } from './renegotiation';
 import { jsonResponse, writeResponse, type AnyResponse } from './respond';
 import type { RequestTimeline, TimelineStore } from './timeline';
@@ -36,13 +36,21 @@ function bodyFraming(req: AnyRequest): BodyFraming {
   return /chunked/i.test(String(req.headers['transfer-encoding'] ?? '')) ? { kind: 'chunked' } : { kind: 'none' };
 }
 
-function headersOf(req: AnyRequest): Record<string, string[]> {
+/** Header names the gateway empties before the policies see them, per tier family. */
+// OBS (apim-behaviour.md §7): on v2 tiers a header named X-ARR-ClientCert (e.g. one an Application Gateway
+// forwards the client certificate in) arrives empty — the name is the gateway's own.
+const EMPTIED_HEADERS: Partial<Record<ReturnType<typeof tierFamily>, ReadonlySet<string>>> = {
+  v2: new Set(['x-arr-clientcert']),
+};
+
+function headersOf(req: AnyRequest, tier: TierSettings): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  const emptied = EMPTIED_HEADERS[tierFamily(tier.sku)];
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (name.startsWith(':')) continue;
-    (out[name] ??= []).push(raw[i + 1]!);
+    (out[name] ??= []).push(emptied?.has(name) ? '' : raw[i + 1]!);
   }
   return out;
 }
@@ -161,7 +169,7 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
       body = (await read(ctx.maxBodyBytes)).body;
       break;
     case 'read-then-renegotiate':
-      body = (await read(ctx.tier.renegotiationBufferBytes)).body;
+      body = (await read(plan.readLimitBytes ?? ctx.tier.renegotiationBufferBytes)).body;
       if (!(await renegotiateNow())) return;
       break;
     case 'read-up-to-buffer':
@@ -188,7 +196,7 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
 
   const certificate = certificateAllowed && conn.certificate ? await certificateFor(ctx, conn, r, match.needs.readsClientCertificate) : null;
   const request: GatewayRequest = {
-    id: r.id, method: run.method, url, headers: headersOf(req), ipAddress: socket.remoteAddress ?? '',
+    id: r.id, method: run.method, url, headers: headersOf(req, ctx.tier), ipAddress: socket.remoteAddress ?? '',
     body, protocol: http2 ? 'HTTP/2' : 'HTTP/1.1', certificate,
   };
   r.record('pipeline-start', { certificate: certificate !== null });

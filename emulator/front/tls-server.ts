@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { attachState, peerCertificateOf, stateOf, type ConnectionState } from './connection-state';
-import type { AnyRequest } from './http2';
+import { isHttp2, type AnyRequest } from './http2';
+import { handshakeRequestsCertificate, keepsHandshakeCertificate } from '../faults';
 import { requestsCertificateInHandshake, requiresCertificateOnEveryCall } from './planner';
 import { handleRequest, type FrontContext } from './request-handler';
 import type { AnyResponse } from './respond';
@@ -26,6 +27,29 @@ export interface FrontOptions extends FrontContext {
   /** A client that does not finish its handshake in this time is dropped (idle or cut-short ClientHello). */
   readonly handshakeTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Slowloris bound: a client must send a request's headers within this (default 20 s); see headerBounds. */
+  readonly headersTimeoutMs?: number;
+}
+
+/**
+ * Node closes a connection whose request headers are incomplete after headersTimeout, but only when its periodic
+ * check runs (connectionsCheckingInterval, 30 s by default) — and Node 20's HTTP/2 server applies neither to its
+ * HTTP/1.1 fallback connections (measured: a client trickling one header byte per second was still connected
+ * after 120 s — also because the 400 it got was sent with a half-close it never read). So: explicit values, a check
+ * every quarter of the timeout, our own timer for HTTP/1.1 on the HTTP/2 server, and a hard close CLOSE_GRACE_MS
+ * after the answer: a trickling client is closed within 1.25 × headersTimeoutMs + 1 s.
+ */
+/** After answering a broken or too-slow request with Connection: close, how long the client has to read it. */
+const CLOSE_GRACE_MS = 1000;
+
+function headerBounds(o: FrontOptions): { headersTimeout: number; connectionsCheckingInterval: number; requestTimeout: number } {
+  const headersTimeout = o.headersTimeoutMs ?? 20_000;
+  return {
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(headersTimeout / 4))),
+    // A request may legitimately stall in a renegotiation (up to its timeout); never shorter than the headers bound.
+    requestTimeout: Math.max(300_000, o.renegotiationTimeoutMs + 60_000, headersTimeout),
+  };
 }
 
 export interface Front {
@@ -36,19 +60,21 @@ export interface Front {
 
 export function createFront(o: FrontOptions): Front {
   const requestCert = requestsCertificateInHandshake(o.tier);
+  const askInHandshake = handshakeRequestsCertificate(requestCert, o, o.tier.faults); // differs only under a test fault
   const tlsOptions = {
     cert: o.serverCert,
     key: o.serverKey,
-    requestCert,
+    requestCert: askInHandshake,
     rejectUnauthorized: false,
     minVersion: 'TLSv1.2' as const,
     maxVersion: o.tls13 ? ('TLSv1.3' as const) : ('TLSv1.2' as const),
     secureOptions: cryptoConstants.SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION,
     handshakeTimeout: o.handshakeTimeoutMs,
   };
+  const bounds = headerBounds(o);
   const server: HttpsServer | Http2SecureServer = o.http2
     ? createSecureServer({ ...tlsOptions, allowHTTP1: true, settings: { enableConnectProtocol: false } })
-    : createHttpsServer({ ...tlsOptions, keepAliveTimeout: o.keepAliveTimeoutMs, requestTimeout: Math.max(300_000, o.renegotiationTimeoutMs + 60_000) });
+    : createHttpsServer({ ...tlsOptions, keepAliveTimeout: o.keepAliveTimeoutMs, ...bounds });
   const sockets = new Set<Socket>();
 
   server.on('connection', (raw: Socket) => {
@@ -60,7 +86,8 @@ export function createFront(o: FrontOptions): Front {
     // The raw TCP socket under the TLS socket counts TLS records (a HelloRequest shows up as bytes written).
     const raw = (socket as TLSSocket & { _parent?: Socket })._parent ?? socket;
     timeline.counters = () => ({ bytesRead: raw.bytesRead, bytesWritten: raw.bytesWritten });
-    const state: ConnectionState = { timeline, certificate: peerCertificateOf(socket), renegotiated: false };
+    const kept = keepsHandshakeCertificate(requestCert, { tlsVersion: socket.getProtocol(), alpn: socket.alpnProtocol });
+    const state: ConnectionState = { timeline, certificate: kept ? peerCertificateOf(socket) : null, renegotiated: false };
     attachState(socket, state);
     timeline.record('handshake', {
       tlsVersion: socket.getProtocol(), alpn: socket.alpnProtocol || 'http/1.1', cipher: socket.getCipher()?.name,
@@ -75,8 +102,31 @@ export function createFront(o: FrontOptions): Front {
     if (requiresCertificateOnEveryCall(o.tier) && o.tier.missingRequiredCertificate === 'tls-handshake-failure' && !state.certificate) {
       timeline.record('connection-closed', { reason: 'consumption requires a client certificate' });
       socket.destroy();
+      return;
     }
+    if (o.http2 && socket.alpnProtocol !== 'h2') armHeadersTimer(socket);
   });
+
+  // HTTP/1.1 on the HTTP/2 server (Node enforces no headersTimeout there): between requests the connection must
+  // deliver complete request headers within headersTimeoutMs, or it is closed.
+  const headerTimers = new WeakMap<TLSSocket, NodeJS.Timeout>();
+  const armHeadersTimer = (socket: TLSSocket): void => {
+    const previous = headerTimers.get(socket);
+    if (previous === undefined) socket.once('close', () => clearTimeout(headerTimers.get(socket)));
+    clearTimeout(previous);
+    const timer = setTimeout(() => {
+      stateOf(socket)?.timeline.record('connection-closed', { reason: `request headers not received within ${bounds.headersTimeout} ms` });
+      socket.destroy();
+    }, bounds.headersTimeout);
+    timer.unref();
+    headerTimers.set(socket, timer);
+  };
+  const headersArrived = (req: AnyRequest, res: AnyResponse): void => {
+    if (!o.http2 || isHttp2(req)) return;
+    const socket = req.socket as TLSSocket;
+    clearTimeout(headerTimers.get(socket));
+    res.once('finish', () => { if (!socket.destroyed) armHeadersTimer(socket); });
+  };
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     // Garbage, a ClientHello cut short, an idle client: the handshake never finished. Record it on its own
     // connection entry so the harness can see it, and close it (Node leaves that to a listener of this event).
@@ -87,6 +137,7 @@ export function createFront(o: FrontOptions): Front {
   });
 
   const onRequest = (expectContinue: boolean) => (req: AnyRequest, res: AnyResponse): void => {
+    headersArrived(req, res);
     void handleRequest(o, req, res, expectContinue);
   };
   server.on('request', onRequest(false));
@@ -99,12 +150,19 @@ export function createFront(o: FrontOptions): Front {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    // Node's own answer to headers not received within headersTimeout is 408; we keep it (with our request id).
+    const [status, reason, message] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'Request header fields too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'Request headers not received in time'] : [400, 'Bad Request', 'Bad request'];
     const id = state ? state.timeline.nextRequestId() : 'none';
     if (state) state.timeline.requests.push(id);
-    const body = JSON.stringify({ statusCode: status, message: status === 431 ? 'Request header fields too large' : 'Bad request' });
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nx-certgate-request-id: ${id}\r\n` +
+    const body = JSON.stringify({ statusCode: status, message });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nx-certgate-request-id: ${id}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    // end() only half-closes: a client that never reads (a slowloris does not) would keep the connection forever.
+    // It gets CLOSE_GRACE_MS to read the answer, then the connection is cut.
+    const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
   });
   if (o.http2) {
     (server as Http2SecureServer).on('sessionError', () => { /* recorded through the socket's error */ });

@@ -3,6 +3,7 @@
 
 import { compileExpression, ExpressionSyntaxError, isExpression, type CompiledExpression, type SourceLocation } from '../expressions/index';
 import { PolicyLoadError } from './errors';
+import { POLICY_CONSTRUCTORS } from './expression-constructors';
 import type { NodeMeta, PolicyNode, Scope, Section, Value } from './policy-ast';
 import type { XmlAttribute, XmlElement } from './policy-xml';
 
@@ -25,7 +26,7 @@ export function loadError(loc: SourceLocation, message: string): PolicyLoadError
 /** Compiles an expression, turning a syntax error into a PolicyLoadError at the exact spot. */
 export function compileAt(text: string, loc: SourceLocation, what: string): CompiledExpression {
   try {
-    return compileExpression(text, loc);
+    return compileExpression(text, loc, { constructors: POLICY_CONSTRUCTORS });
   } catch (e) {
     if (e instanceof ExpressionSyntaxError) {
       throw new PolicyLoadError(e.file, e.line, e.column, `invalid expression in ${what}: expected ${e.expected}, found ${e.found}`);

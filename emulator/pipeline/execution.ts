@@ -2,6 +2,7 @@
 // context.LastError, and the evaluation of Values with APIM's failure semantics (an expression that throws is a
 // failure of the policy that holds it: Reason ExpressionValueEvaluationFailure, then on-error).
 
+import { hasFault, type Faults } from '../faults';
 import type { CompiledExpression } from '../expressions/index';
 import { CsDictionary, ExpressionRuntimeError, type HostObject } from '../expressions/index';
 import type { X509Certificate2 } from '../certificates/x509-certificate2';
@@ -44,6 +45,8 @@ export interface PipelineEnvironment {
   readonly now: () => Date;
   /** The same clock in epoch ms, for DateTime.Now/UtcNow in expressions. */
   readonly nowMs: () => number;
+  /** Test-only fault switches (emulator/faults.ts); absent = none. */
+  readonly faults?: Faults;
 }
 
 export interface RouteInfo {
@@ -103,7 +106,7 @@ export class Execution {
   evaluate(expression: CompiledExpression): unknown {
     const context = (this.contextObject ??= this.makeContext(this));
     try {
-      return expression.evaluate({ context: context as HostObject, now: this.env.nowMs });
+      return expression.evaluate({ context: context as HostObject, now: this.env.nowMs, thumbprintIgnoreCase: hasFault(this.env.faults, 'case-insensitive-thumbprint-expressions') });
     } catch (e) {
       if (e instanceof ExpressionRuntimeError) throw this.expressionFailure(e.message);
       throw e;

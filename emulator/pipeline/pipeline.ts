@@ -2,6 +2,7 @@
 // per operation, and runs requests through inbound → backend → outbound, with on-error on failure — the seam the
 // TLS front calls (contract.ts).
 
+import { NO_FAULTS, type Faults } from '../faults';
 import type { X509Certificate2 } from '../certificates/x509-certificate2';
 import { CsDictionary } from '../expressions/index';
 import { compose, type ComposedPolicies } from './compose';
@@ -45,6 +46,8 @@ export interface PipelineConfig {
   readonly region?: string;
   /** Clock for validity checks and context.Timestamp (tests pin it). */
   readonly now?: () => Date;
+  /** Test-only fault switches (emulator/faults.ts). */
+  readonly faults?: Faults;
 }
 
 interface Route {
@@ -89,6 +92,7 @@ export function createPipeline(config: PipelineConfig): Pipeline {
     region: config.region ?? 'local',
     now: config.now ?? (() => new Date()),
     nowMs: config.now ? () => config.now!().getTime() : Date.now,
+    faults: config.faults ?? NO_FAULTS,
   };
 
   return {

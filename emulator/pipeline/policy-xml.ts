@@ -49,11 +49,23 @@ export function parsePolicyXml(xml: string, file: string): XmlElement {
   const valid = XMLValidator.validate(prepared.escaped, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { line, col, msg } = valid.err;
-    const offset = prepared.toOriginal(offsetOf(prepared.escaped, line, col));
+    // The validator gives no column for some errors (e.g. "Start tag expected." on an empty document): column 1.
+    const offset = prepared.toOriginal(offsetOf(prepared.escaped, Number.isInteger(line) ? line : 1, Number.isInteger(col) ? col : 1));
     const loc = at(offset);
     throw new PolicyLoadError(file, loc.line, loc.column, `malformed XML: ${msg}`);
   }
-  const tree = parser.parse(prepared.escaped) as OrderedNode[];
+  let tree: OrderedNode[];
+  try {
+    tree = parser.parse(prepared.escaped) as OrderedNode[];
+  } catch (err) {
+    // The validator accepts a few texts the parser then rejects ("<!'x>", some unterminated CDATA). Its messages
+    // sometimes carry "at position N" (an offset into the escaped text); otherwise the document's start is the
+    // best place we know.
+    const detail = err instanceof Error ? err.message : String(err);
+    const m = /position (\d+)/.exec(detail);
+    const loc = at(m ? prepared.toOriginal(Math.min(prepared.escaped.length, Number(m[1]))) : 0);
+    throw new PolicyLoadError(file, loc.line, loc.column, `malformed XML: ${detail}`);
+  }
   let tagIndex = 0;
 
   const build = (node: OrderedNode): XmlElement => {

@@ -3,6 +3,7 @@
 // 401 — "Client certificate missing" without a certificate, else "Invalid client certificate" — with
 // context.LastError.Source "validate-client-certificate", unless ignore-error is true.
 
+import { validateFailureStatus } from '../faults';
 import { isExpression } from '../expressions/index';
 import type { ElementReader } from './element-reader';
 import { CLIENT_CERTIFICATE_INVALID, CLIENT_CERTIFICATE_MISSING, PolicyFailure } from './errors';
@@ -98,7 +99,9 @@ export async function runValidateClientCertificate(node: ValidateClientCertifica
   }
   exec.record({ kind: 'policy', detail: { policy, result: node.ignoreError ? 'failed-ignored' : 'failed', reason: failure.reason, detail: failure.detail } });
   if (node.ignoreError) return 'continue';
-  throw new PolicyFailure(policy, failure.reason, failure.message, failure.reason === 'ClientCertificateNotFound' ? CLIENT_CERTIFICATE_MISSING : CLIENT_CERTIFICATE_INVALID);
+  const response = failure.reason === 'ClientCertificateNotFound' ? CLIENT_CERTIFICATE_MISSING : CLIENT_CERTIFICATE_INVALID;
+  const status = validateFailureStatus(response.status, exec.env.faults); // test-only fault switch
+  throw new PolicyFailure(policy, failure.reason, failure.message, status === response.status ? response : { ...response, status, reason: 'Forbidden' });
 }
 
 async function check(node: ValidateClientCertificateNode, exec: Execution): Promise<{ reason: string; message: string; detail: string } | undefined> {

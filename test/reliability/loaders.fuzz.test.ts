@@ -58,13 +58,7 @@ describe('policy XML loader', () => {
         try {
           loadPolicyDocument({ xml, file: FILE }, { scope: 'operation', certificateIds: new Set(['c1']) });
         } catch (err) {
-          // Known defect, left to its BUG test below so this property keeps looking for others.
-          // (the root cause: an error thrown inside fast-xml-parser's parse, after its validator accepted the text)
-          if (!(err instanceof PolicyLoadError) && /node_modules\/fast-xml-parser\//.test((err as Error)?.stack ?? '')) return;
           if (!(err instanceof PolicyLoadError)) throw new Error(`${(err as Error)?.name}: ${(err as Error)?.message}\n--- input ---\n${xml}`);
-          // The one known defect (BUG test below: no start tag → column NaN) is left to that test, so this property
-          // keeps looking for other failures.
-          if (Number.isNaN(err.column) && /Start tag expected/.test(err.detail)) return;
           if (err.file !== FILE || !err.message.startsWith(`${FILE}:${err.line}:${err.column}: `)) throw new Error(`error does not name the file: ${err.message}`);
           if (!(err.line >= 1 && err.line <= lineCount(xml) && err.column >= 1)) throw new Error(`position ${err.line}:${err.column} outside the ${lineCount(xml)}-line document: ${err.message}\n--- input ---\n${xml}`);
         }
@@ -95,13 +89,13 @@ describe('policy XML loader', () => {
   // "readTagExp returned undefined at position …"), some unterminated CDATA ("CDATA is not closed.") — and
   // parsePolicyXml does not wrap parser.parse, so these escape as plain Errors without file/line/column.
   // Found by the long fuzz run (the 38,230th case).
-  it.fails('BUG (emulator/pipeline/policy-xml.ts parsePolicyXml): "<!\'x>" inside a document fails with PolicyLoadError, not a plain Error', () => {
+  it('parsePolicyXml: "<!\'x>" inside a document fails with PolicyLoadError, not a plain Error (was a BUG)', () => {
     expect(() => loadPolicyDocument({ xml: "<policies><!'x></policies>", file: 'bang.xml' }, { scope: 'operation' })).toThrow(PolicyLoadError);
   });
 
   // fast-xml-parser's validator reports no column for "Start tag expected"; policy-xml.ts passes it on as NaN
   // ("policy.xml:1:NaN: malformed XML: Start tag expected.").
-  it.fails('BUG (emulator/pipeline/policy-xml.ts parsePolicyXml): an empty or blank document names a real column, not NaN', () => {
+  it('parsePolicyXml: an empty or blank document names a real column, not NaN (was a BUG)', () => {
     for (const xml of ['', '   ', '\n\n', '<![CDATA[<policies></policies>]]>']) {
       let err: unknown;
       try {
@@ -148,14 +142,10 @@ listen: { host: 127.0.0.1, port: 0 }
 `;
 const YAML_TOKENS = [':', '-', '- ', '  ', '\t', '#', '&a', '*a', '!!str', '!!binary', '!tag', '<<: *a', '{', '}', '[', ']', '"', "'", '|', '>', '?', '%YAML 1.2\n', '---\n', '...\n', '\n', ',', '0x10', '1e999', 'null', '~', 'true', '__proto__', 'constructor'];
 
-/** The known defect (BUG test below): yaml's alias errors escape parseConfigText as a bare ReferenceError. */
-const isKnownAliasBug = (err: unknown): boolean => err instanceof ReferenceError && /alias/i.test(err.message);
-
 function checkConfig(text: string, file: string): void {
   try {
     parseConfigText(text, file, '/nonexistent-base');
   } catch (err) {
-    if (isKnownAliasBug(err)) return; // left to the BUG test, so the property keeps looking for other failures
     if (!(err instanceof ConfigError)) throw new Error(`${(err as Error)?.name}: ${(err as Error)?.message}\n--- input ---\n${text}`);
     expect(err.file).toBe(file);
     expect(err.issues.length).toBeGreaterThan(0);
@@ -181,11 +171,13 @@ describe('config loader', () => {
   // yaml throws a ReferenceError from doc.toJS() for an alias bomb and for an alias to an anchor not (yet) defined;
   // parseConfigText does not catch it, so such a config escapes as a bare ReferenceError without file or line
   // (emulator/config/load.ts, parseConfigText: `validate(doc.toJS(), …)`).
-  it.fails('BUG (emulator/config/load.ts): an unresolved alias fails with ConfigError, not a bare ReferenceError', () => {
+  it('config/load.ts: an unresolved alias fails with ConfigError, not a bare ReferenceError', () => {
     expect(() => parseConfigText('sku: developer\n<<: *a\n', 'alias.yaml')).toThrow(ConfigError);
+    // …located at the alias itself (line 2, column 5).
+    expect(() => parseConfigText('sku: developer\n<<: *a\n', 'alias.yaml')).toThrow(/alias\.yaml:2:5 /);
   });
 
-  it.fails('BUG (emulator/config/load.ts): a YAML alias bomb fails with ConfigError, not a bare ReferenceError', () => {
+  it('config/load.ts: a YAML alias bomb fails with ConfigError, not a bare ReferenceError', () => {
     const bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
     expect(() => parseConfigText(bomb, 'bomb.yaml')).toThrow(ConfigError);
   });

@@ -14,6 +14,8 @@ export interface Env {
   ret: unknown;
   /** Current time, epoch milliseconds. */
   now: () => number;
+  /** Test-only fault (emulator/faults.ts): == / != against a .Thumbprint ignore case. */
+  thumbprintIgnoreCase?: boolean;
 }
 
 /** A compiled lambda, passed to LINQ methods. Calls cost a step each. */

@@ -260,6 +260,38 @@ const URI: StaticType = {
   ]),
 };
 
+/** WebUtility.UrlDecode: '+' is a space, %XX are UTF-8 bytes, invalid escapes stay as written (as .NET does). */
+function urlDecode(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2b) bytes.push(0x20);
+    else if (c === 0x25 && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const cp = s.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    }
+  }
+  return checkLength(Buffer.from(bytes).toString('utf8'));
+}
+
+const WEB_UTILITY: StaticType = {
+  name: 'WebUtility',
+  props: new Map(),
+  methods: new Map([
+    ['UrlDecode', m(1, 1, (_e, [v]) => (v === null || v === undefined ? null : typeof v === 'string' ? urlDecode(v) : (() => { throw nullOrType('encodedValue', v); })()))],
+    ['UrlEncode', m(1, 1, (_e, [v]) => {
+      if (v === null || v === undefined) return null;
+      if (typeof v !== 'string') throw nullOrType('value', v);
+      // .NET keeps A-Z a-z 0-9 - _ . ! * ( ), turns spaces into '+', and %-encodes the rest (upper-case hex).
+      return checkLength(encodeURIComponent(v).replace(/[~']/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, '+'));
+    })],
+  ]),
+};
+
 function enumStatic(name: string): StaticType {
   const values = ENUMS.get(name)!;
   return { name, props: new Map([...values].map(([k, v]) => [k, () => v])), methods: new Map() };
@@ -278,6 +310,7 @@ const TYPES: [string[], StaticType][] = [
   [['Math'], MATH],
   [['Enumerable', 'Linq.Enumerable'], ENUMERABLE],
   [['Uri'], URI],
+  [['WebUtility', 'Net.WebUtility'], WEB_UTILITY],
   ...[...ENUMS.keys()].map((k): [string[], StaticType] => [[k], enumStatic(k)]),
 ];
 
@@ -291,5 +324,5 @@ export function staticType(name: string): StaticType | undefined {
 
 /** True when `name` is a prefix of a known static type name ("System", "System.Text"). */
 export function isNamespacePrefix(name: string): boolean {
-  return name === 'System' || name === 'System.Text' || name === 'System.Linq';
+  return name === 'System' || name === 'System.Text' || name === 'System.Linq' || name === 'System.Net';
 }
