@@ -1,15 +1,14 @@
 // Spec → in-memory Pki: keys (cached, parallel), certificates issued parents first, verdicts, authorities.
 
 import { createHash, type KeyObject } from 'node:crypto';
-import { derToPem } from './der';
-import { formatDotnet, formatRfc2253, type DistinguishedName } from './dn';
-import { parseCertificate, serialHexOf, thumbprintOf } from './certificate-info';
+import { parseCertificate } from './certificate-info';
 import { buildCertificate, buildExtensions, keyIdentifier, type Signer } from './certificate-builder';
 import { encodeDn } from './dn';
 import type { EkuName, KeyUsageName } from './extensions';
 import { KeyCache, keyMaterialPem, obtainKey, type KeyMaterial } from './keys';
 import { deterministicSerial, generatedSubject, organisationFor, specSubject } from './names';
-import { assemblePki, crlUrlFor, ocspUrlFor, type IssuedCertificate, type NameStrings, type Pki } from './pki';
+import { assemblePki, crlUrlFor, ocspUrlFor, type IssuedCertificate, type Pki } from './pki';
+import { fieldsFromDer } from './pki';
 import { isCaRole, parseSpec, resolveTime, type CertificateSpec, type PkiSpec, type PkiSpecInput } from './spec';
 import type { ResponderAddress } from './types';
 import { computeVerdict, type VerdictInput } from './verdict';
@@ -41,7 +40,6 @@ export function specHashOf(spec: PkiSpec, now: Date, responder: ResponderAddress
     .digest('hex');
 }
 
-const names = (dn: DistinguishedName): NameStrings => ({ dotnet: formatDotnet(dn), rfc2253: formatRfc2253(dn), dn });
 
 function defaultKeyUsage(c: CertificateSpec, ca: boolean): KeyUsageName[] {
   if (ca) return ['digitalSignature', 'keyCertSign', 'cRLSign'];
@@ -136,22 +134,10 @@ export async function issuePki(specIn: PkiSpec | PkiSpecInput, options: IssueOpt
       issuerName: c.issuer ?? null,
       isCa: ca,
       trusted: c.role === 'root-ca' && (c.trusted ?? true),
-      certDer: der,
-      certPem: derToPem(der, 'CERTIFICATE'),
+      ...fieldsFromDer(der, info),
       key: key.privateKey,
       keyPem: keyMaterialPem(key),
       chain: [der, ...(parent?.chain ?? [])],
-      serial: info.serial,
-      serialNumber: serialHexOf(info.serial),
-      thumbprint: thumbprintOf(der),
-      subject: names(info.subject),
-      issuer: names(info.issuer),
-      notBefore: info.notBefore,
-      notAfter: info.notAfter,
-      crlUrls: info.crlDistributionPoints,
-      ocspUrls: info.ocspUrls,
-      subjectAltNames: info.subjectAltNames,
-      extendedKeyUsage: info.extKeyUsage ?? [],
       expected: 'valid', // set below, once the whole chain is known
       ...(revocation ? { revocation } : {}),
       pfxPassword: spec.pfxPassword,

@@ -4,14 +4,13 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCertificate, serialHexOf, thumbprintOf } from './certificate-info';
-import { derToPem, pemToDer } from './der';
-import { formatDotnet, formatRfc2253, type DistinguishedName } from './dn';
+import { parseCertificate, thumbprintOf } from './certificate-info';
+import { pemToDer } from './der';
 import { keyFromPem, privateKeyPem } from './keys';
 import { MANIFEST_FILE, parseManifest } from './manifest';
 import { assemblePki, type IssuedCertificate, type Pki } from './pki';
+import { fieldsFromDer } from './pki';
 
-const names = (dn: DistinguishedName) => ({ dotnet: formatDotnet(dn), rfc2253: formatRfc2253(dn), dn });
 
 export async function loadPki(dir: string): Promise<Pki> {
   const manifestPath = join(dir, MANIFEST_FILE);
@@ -63,22 +62,10 @@ export async function loadPki(dir: string): Promise<Pki> {
       issuerName: m.issuedBy,
       isCa: info.basicConstraints?.ca ?? false,
       trusted: m.trusted,
-      certDer: der,
-      certPem: derToPem(der, 'CERTIFICATE'),
+      ...fieldsFromDer(der, info),
       key: key.privateKey,
       keyPem: privateKeyPem(key.privateKey),
       chain: chainOf(m.name),
-      serial: info.serial,
-      serialNumber: serialHexOf(info.serial),
-      thumbprint: thumbprintOf(der),
-      subject: names(info.subject),
-      issuer: names(info.issuer),
-      notBefore: info.notBefore,
-      notAfter: info.notAfter,
-      crlUrls: info.crlDistributionPoints,
-      ocspUrls: info.ocspUrls,
-      subjectAltNames: info.subjectAltNames,
-      extendedKeyUsage: info.extKeyUsage ?? [],
       expected: m.expected,
       ...(m.revocation ? { revocation: { serial: info.serial, revokedAt: new Date(m.revocation.revokedAt), reason: m.revocation.reason } } : {}),
       pfxPassword: m.pfxPassword,

@@ -1,7 +1,9 @@
 // The in-memory PKI that ca/ hands to everyone else (emulator, scenarios, the revocation responders, the writer).
 
 import type { KeyObject } from 'node:crypto';
-import type { DistinguishedName } from './dn';
+import { type CertificateInfo, serialHexOf, thumbprintOf } from './certificate-info';
+import { derToPem } from './der';
+import { formatDotnet, formatRfc2253, type DistinguishedName } from './dn';
 import type { CertificateRole, ExpectedVerdict, IssuingAuthority, KeyType, ResponderAddress, RevocationEntry } from './types';
 
 export interface NameStrings {
@@ -106,3 +108,23 @@ export function assemblePki(fields: Omit<Pki, 'get' | 'trustedRoots' | 'authorit
 export const baseUrl = (a: ResponderAddress): string => `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 export const crlUrlFor = (a: ResponderAddress, caName: string): string => `${baseUrl(a)}/crl/${caName}.crl`;
 export const ocspUrlFor = (a: ResponderAddress, caName: string): string => `${baseUrl(a)}/ocsp/${caName}`;
+
+/** The fields of an IssuedCertificate that follow from its DER alone (issuing and loading share them). */
+export function fieldsFromDer(der: Buffer, info: CertificateInfo) {
+  const names = (dn: DistinguishedName): NameStrings => ({ dotnet: formatDotnet(dn), rfc2253: formatRfc2253(dn), dn });
+  return {
+    certDer: der,
+    certPem: derToPem(der, 'CERTIFICATE'),
+    serial: info.serial,
+    serialNumber: serialHexOf(info.serial),
+    thumbprint: thumbprintOf(der),
+    subject: names(info.subject),
+    issuer: names(info.issuer),
+    notBefore: info.notBefore,
+    notAfter: info.notAfter,
+    crlUrls: info.crlDistributionPoints,
+    ocspUrls: info.ocspUrls,
+    subjectAltNames: info.subjectAltNames,
+    extendedKeyUsage: info.extKeyUsage ?? [],
+  };
+}
