@@ -13,9 +13,20 @@ export interface EchoReport {
   readonly clientCertificate: Record<string, unknown> | null;
 }
 
+// Most requests carry no body; its digest is a constant.
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+const summaries = new WeakMap<object, Record<string, unknown>>();
+
 function describe(cert: BackendRequest['clientCertificate']): Record<string, unknown> | null {
   if (!cert) return null;
-  return { ...cert.describe() };
+  // The same certificate answers request after request on a kept-alive connection; its summary never changes.
+  let summary = summaries.get(cert);
+  if (!summary) {
+    summary = { ...cert.describe() };
+    summaries.set(cert, summary);
+  }
+  return { ...summary };
 }
 
 export function echoReport(req: BackendRequest): EchoReport {
@@ -26,7 +37,7 @@ export function echoReport(req: BackendRequest): EchoReport {
     path: req.url.pathname,
     query,
     headers: req.headers,
-    body: { length: req.body.length, sha256: createHash('sha256').update(req.body).digest('hex') },
+    body: { length: req.body.length, sha256: req.body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(req.body).digest('hex') },
     clientCertificate: describe(req.clientCertificate),
   };
 }

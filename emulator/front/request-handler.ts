@@ -145,40 +145,31 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
   let body: Buffer = Buffer.alloc(0);
   let closeAfter = false;
   let certificateAllowed = true;
-  const renegotiateNow = async (): Promise<boolean> => {
-    const result = await startRenegotiation(socket, conn, r).done;
-    return result.outcome === 'completed';
-  };
-  const read = async (limit: number): Promise<{ body: Buffer; overflow: boolean }> => {
-    const got = await readBody(req, r, limit);
-    r.record('body-read', { bytes: got.body.length, overflow: got.overflow });
-    return got;
-  };
 
   switch (plan.bodyRule) {
     case 'stream': {
       if (run.expectContinue) res.writeContinue();
-      const got = await read(ctx.maxBodyBytes);
+      const got = await readRecorded(req, r, ctx.maxBodyBytes);
       if (got.overflow) return answer(jsonResponse(413, 'Request entity too large'), true);
       body = got.body;
       break;
     }
     case 'renegotiate-before-continue':
-      if (!(await renegotiateNow())) return; // refused: the connection is gone
+      if (!(await renegotiate(socket, conn, r))) return; // refused: the connection is gone
       res.writeContinue();
-      body = (await read(ctx.maxBodyBytes)).body;
+      body = (await readRecorded(req, r, ctx.maxBodyBytes)).body;
       break;
     case 'read-then-renegotiate':
-      body = (await read(plan.readLimitBytes ?? ctx.tier.renegotiationBufferBytes)).body;
-      if (!(await renegotiateNow())) return;
+      body = (await readRecorded(req, r, plan.readLimitBytes ?? ctx.tier.renegotiationBufferBytes)).body;
+      if (!(await renegotiate(socket, conn, r))) return;
       break;
     case 'read-up-to-buffer':
     case 'deadlock': {
       if (plan.bodyRule === 'read-up-to-buffer') {
-        const got = await read(ctx.tier.renegotiationBufferBytes);
+        const got = await readRecorded(req, r, ctx.tier.renegotiationBufferBytes);
         if (!got.overflow) {
           body = got.body;
-          if (!(await renegotiateNow())) return;
+          if (!(await renegotiate(socket, conn, r))) return;
           break;
         }
       }
@@ -202,6 +193,18 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
   r.record('pipeline-start', { certificate: certificate !== null });
   const response = await ctx.pipeline.execute(match, request, ctx.backendFor(match), r.recordEvent);
   answer(response, closeAfter);
+}
+
+// Module-level helpers rather than per-request closures: each closure a request allocates costs on every call.
+async function renegotiate(socket: TLSSocket, conn: ConnectionState, r: RequestTimeline): Promise<boolean> {
+  const result = await startRenegotiation(socket, conn, r).done;
+  return result.outcome === 'completed';
+}
+
+async function readRecorded(req: AnyRequest, r: RequestTimeline, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
+  const got = await readBody(req, r, limit);
+  r.record('body-read', { bytes: got.body.length, overflow: got.overflow });
+  return got;
 }
 
 async function certificateFor(ctx: FrontContext, conn: ConnectionState, r: RequestTimeline, prepare: boolean): Promise<X509Certificate2 | null> {

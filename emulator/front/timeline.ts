@@ -47,7 +47,8 @@ export interface RequestSnapshot {
 
 export class ConnectionTimeline {
   readonly started = performance.now();
-  readonly startedAt = new Date().toISOString();
+  // Epoch ms; the ISO text is built only when a snapshot asks (a Date + toISOString per request adds up).
+  private readonly startedAtMs = Date.now();
   readonly events: RecordedEvent[] = [];
   readonly requests: string[] = [];
   open = true;
@@ -55,6 +56,10 @@ export class ConnectionTimeline {
   private requestSeq = 0;
 
   constructor(readonly id: string, readonly hostName: string, readonly remoteAddress?: string, readonly remotePort?: number) {}
+
+  get startedAt(): string {
+    return new Date(this.startedAtMs).toISOString();
+  }
 
   record(kind: string, detail?: Record<string, unknown>): void {
     const c = this.counters();
@@ -68,14 +73,14 @@ export class ConnectionTimeline {
   snapshot(): ConnectionSnapshot {
     return {
       id: this.id, startedAt: this.startedAt, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
-      hostName: this.hostName, open: this.open, ...this.counters(), requests: [...this.requests], events: [...this.events],
+      hostName: this.hostName, open: this.open, ...counterValues(this.counters()), requests: [...this.requests], events: [...this.events],
     };
   }
 }
 
 export class RequestTimeline {
   readonly started = performance.now();
-  readonly startedAt = new Date().toISOString();
+  private readonly startedAtMs = Date.now();
   readonly events: RecordedEvent[] = [];
   bodyBytesRead = 0;
   status?: number;
@@ -88,6 +93,10 @@ export class RequestTimeline {
     readonly protocol: string,
     readonly tlsVersion?: string,
   ) {}
+
+  get startedAt(): string {
+    return new Date(this.startedAtMs).toISOString();
+  }
 
   /** Records on the request and, for TLS events, on its connection too. */
   record(kind: string, detail?: Record<string, unknown>): void {
@@ -106,6 +115,9 @@ export class RequestTimeline {
     };
   }
 }
+
+/** Copies the counters: the source may be a live socket (its getters are not own properties). */
+const counterValues = (c: ByteCounters): ByteCounters => ({ bytesRead: c.bytesRead, bytesWritten: c.bytesWritten });
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 

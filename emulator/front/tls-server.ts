@@ -85,7 +85,7 @@ export function createFront(o: FrontOptions): Front {
     const timeline = o.store.openConnection(o.hostName, socket.remoteAddress, socket.remotePort);
     // The raw TCP socket under the TLS socket counts TLS records (a HelloRequest shows up as bytes written).
     const raw = (socket as TLSSocket & { _parent?: Socket })._parent ?? socket;
-    timeline.counters = () => ({ bytesRead: raw.bytesRead, bytesWritten: raw.bytesWritten });
+    timeline.counters = () => raw; // read live at each event, no copy per event
     const kept = keepsHandshakeCertificate(requestCert, { tlsVersion: socket.getProtocol(), alpn: socket.alpnProtocol });
     const state: ConnectionState = { timeline, certificate: kept ? peerCertificateOf(socket) : null, renegotiated: false };
     attachState(socket, state);
