@@ -1,19 +1,9 @@
 // The zod mirror of scenarios/result.ts: one source for reading reports back (readRunReport) and for the exported
 // JSON Schema (run-report.schema.json). The type assertions at the bottom make tsc fail when the two drift apart.
 import { z } from 'zod';
-import { RESULT_SCHEMA_VERSION, type RunReport } from '../scenarios/result';
+import { CONFIDENCES, OUTCOME_CLASSES, RESULT_SCHEMA_VERSION, VERDICTS, type RunReport } from '../scenarios/result';
 
-export const OUTCOME_CLASSES = [
-  'response',
-  'stall',
-  'tls-error',
-  'reset',
-  'response-before-body-sent',
-  'timeout',
-  'setup-rejected',
-] as const;
-export const VERDICTS = ['pass', 'fail', 'expected-failure', 'unexpected-pass', 'skipped', 'error'] as const;
-export const CONFIDENCES = ['DOC', 'OBS', 'SPEC', 'INF', 'undocumented'] as const;
+export { CONFIDENCES, OUTCOME_CLASSES, VERDICTS };
 
 const outcomeClass = z.enum(OUTCOME_CLASSES);
 const verdict = z.enum(VERDICTS);

@@ -3,26 +3,34 @@
 
 export const RESULT_SCHEMA_VERSION = '1.0';
 
-/** What happened on the wire, as the client saw it. */
-export type OutcomeClass =
-  | 'response' // a complete HTTP response
-  | 'stall' // no progress for the stall window and no complete response
-  | 'tls-error' // the TLS layer failed (alert, handshake failure)
-  | 'reset' // the connection or stream was reset / closed without a response (incl. RST_STREAM)
-  | 'response-before-body-sent' // a response arrived while the upload was still stuck
-  | 'timeout' // the hard timeout fired (stall detection did not decide)
-  | 'setup-rejected'; // the gateway (or its management plane) refused the configuration the scenario needs
+/**
+ * What happened on the wire, as the client saw it. The lists below are the one source for these unions: the
+ * scenario schema and the report schema both build their enums from them.
+ */
+export const OUTCOME_CLASSES = [
+  'response', // a complete HTTP response
+  'stall', // no progress for the stall window and no complete response
+  'tls-error', // the TLS layer failed (alert, handshake failure)
+  'reset', // the connection or stream was reset / closed without a response (incl. RST_STREAM)
+  'response-before-body-sent', // a response arrived while the upload was still stuck
+  'timeout', // the hard timeout fired (stall detection did not decide)
+  'setup-rejected', // the gateway (or its management plane) refused the configuration the scenario needs
+] as const;
+export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
 
-export type Verdict =
-  | 'pass'
-  | 'fail'
-  | 'expected-failure' // failed, and listed in the expected-failures file
-  | 'unexpected-pass' // passed, but listed as expected to fail: fails the run
-  | 'skipped' // not run; skipReason says why (every report shows it)
-  | 'error'; // the harness itself could not run the scenario (infrastructure)
+export const VERDICTS = [
+  'pass',
+  'fail',
+  'expected-failure', // failed, and listed in the expected-failures file
+  'unexpected-pass', // passed, but listed as expected to fail: fails the run
+  'skipped', // not run; skipReason says why (every report shows it)
+  'error', // the harness itself could not run the scenario (infrastructure)
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 /** How sure the documentation is about the expected behaviour (apim-behaviour.md tags). */
-export type Confidence = 'DOC' | 'OBS' | 'SPEC' | 'INF' | 'undocumented';
+export const CONFIDENCES = ['DOC', 'OBS', 'SPEC', 'INF', 'undocumented'] as const;
+export type Confidence = (typeof CONFIDENCES)[number];
 
 export interface Citation {
   /** e.g. "MTLS-PAGE", or a URL of another server's documentation. */

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { CERTIFICATE_NAMES } from './certificate-names';
+import { CONFIDENCES, OUTCOME_CLASSES } from './result';
 
 export const TIERS = [
   'developer',
@@ -27,17 +28,9 @@ export type ProfileId = (typeof PROFILE_IDS)[number];
 /** Which gateways a scenario applies to: one tier, a family, or any (the profile's own tier is then used). */
 export const TierSelector = z.enum(['any', ...new Set<string>([...FAMILIES, ...TIERS])] as [string, ...string[]]);
 
-export const OUTCOMES = [
-  'response',
-  'stall',
-  'tls-error',
-  'reset',
-  'response-before-body-sent',
-  'timeout',
-  'setup-rejected',
-] as const;
+export const OUTCOMES = OUTCOME_CLASSES;
 export const Outcome = z.enum(OUTCOMES);
-export const CONFIDENCES = ['DOC', 'OBS', 'SPEC', 'INF', 'undocumented'] as const;
+export { CONFIDENCES };
 export const Confidence = z.enum(CONFIDENCES);
 
 export const CertificateRef = z.enum(CERTIFICATE_NAMES);

@@ -53,8 +53,7 @@ const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').
 const wrapInbound = (inbound: string) => `<policies>
     <inbound>
         <base />
-${inbound.replace(/^/gm, '        ')}
-    </inbound>
+${inbound ? `${inbound.replace(/^/gm, '        ')}\n` : ''}    </inbound>
     <backend>
         <base />
     </backend>
@@ -106,20 +105,6 @@ export function policyLibrary(name: LibraryPolicyName, params: LibraryParams = {
       );
     }
     case 'pass-through':
-      return `<policies>
-    <inbound>
-        <base />
-    </inbound>
-    <backend>
-        <base />
-    </backend>
-    <outbound>
-        <base />
-    </outbound>
-    <on-error>
-        <base />
-    </on-error>
-</policies>
-`;
+      return wrapInbound('');
   }
 }
