@@ -62,6 +62,8 @@ export interface RevocationServerOptions {
   /** Synthetic entries in the -large CRL. Default 10,000. */
   readonly largeCrlEntries?: number;
   readonly maxBodyBytes?: number;
+  /** A connection whose request headers are still incomplete after this long is closed (slowloris). Default 10 s. */
+  readonly headersTimeoutMs?: number;
   readonly responder?: OcspResponderOptions;
 }
 
@@ -219,7 +221,15 @@ export async function startRevocationServer(opts: RevocationServerOptions): Prom
     send(res, 413, 'text/plain', `request body over ${maxBody} bytes\n`, { connection: 'close' });
   }
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  // Node only checks headersTimeout every connectionsCheckingInterval (30 s by default): check four times per timeout
+  // so a client that sends half a request line is closed within 1.25 × the timeout.
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  const server = createServer({
+    keepAlive: true,
+    headersTimeout,
+    requestTimeout: Math.max(headersTimeout, 60_000),
+    connectionsCheckingInterval: Math.max(50, Math.floor(headersTimeout / 4)),
+  }, (req, res) => {
     try {
       handle(req, res);
     } catch {

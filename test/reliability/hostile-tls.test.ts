@@ -14,8 +14,8 @@ import { parseOcspResponse } from '../../ca/ocsp-response';
 import { HTTP2_PROPERTY } from '../../emulator/config/schema';
 import { startEmulator, type RunningEmulator } from '../../emulator/index';
 import { startGoodClient, httpsGet, type GoodClient } from './support/client';
-import { fdCount, labConfig, startLab, type Lab } from './support/lab';
-import { captureClientHello, certificateList, rawExchange, sendCertificateMessage, withServerName, RECORD_ALERT } from './support/tls-raw';
+import { fdCount, labConfig, RESPONDER_HEADERS_TIMEOUT_MS, startLab, type Lab } from './support/lab';
+import { captureClientHello, certificateList, garbage, rawExchange, sendCertificateMessage, withServerName, RECORD_ALERT } from './support/tls-raw';
 
 const HANDSHAKE_TIMEOUT_MS = 1500;
 let lab: Lab;
@@ -58,7 +58,7 @@ async function inBatches<T>(items: readonly T[], size: number, run: (item: T) =>
 describe('garbage and cut-short handshakes', () => {
   it('random bytes: every connection is closed by the server within 2 s', async () => {
     await underAttack(async () => {
-      const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => rawExchange(port, randomBytes(1 + ((i * 97) % 4096)), 3000)));
+      const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => rawExchange(port, garbage(`emulator-${i}`, 1 + ((i * 97) % 4096)), 3000)));
       const open = outcomes.filter((o) => o.closedAfterMs === undefined || o.closedAfterMs > 2000);
       expect(open).toEqual([]);
     });
@@ -373,8 +373,19 @@ describe('the CRL/OCSP responder (ca/revocation-server.ts) under hostile input',
 
   it('random bytes: closed within 2 s (an HTTP 400 at most)', async () => {
     await responderUnderAttack(async () => {
-      const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => rawExchange(responderPort(), randomBytes(1 + ((i * 131) % 4096)), 3000)));
+      const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => rawExchange(responderPort(), garbage(`responder-${i}`, 1 + ((i * 131) % 4096)), 3000)));
       expect(outcomes.filter((o) => o.closedAfterMs === undefined || o.closedAfterMs > 2000)).toEqual([]);
+    });
+  });
+
+  it('half a request line (slowloris): closed after the header timeout, the responder keeps serving', async () => {
+    await responderUnderAttack(async () => {
+      const outcomes = await Promise.all(['G', 'GET /crl/root-ca.crl HTTP/1.1\r\nHost: x\r\n'].map((p) => rawExchange(responderPort(), Buffer.from(p), 5000)));
+      for (const o of outcomes) {
+        expect(o.closedAfterMs).toBeDefined();
+        expect(o.closedAfterMs!).toBeGreaterThan(RESPONDER_HEADERS_TIMEOUT_MS * 0.9);
+        expect(o.closedAfterMs!).toBeLessThan(RESPONDER_HEADERS_TIMEOUT_MS * 1.25 + 1000);
+      }
     });
   });
 

@@ -11,6 +11,9 @@ import type { EmulatorConfigInput } from '../../../emulator/config/schema';
 import { policyLibrary } from '../../../emulator/pipeline/library/policy-library';
 import { KEY_CACHE_DIR } from './pki';
 
+/** Short, so the slowloris test against the responder runs in seconds. */
+export const RESPONDER_HEADERS_TIMEOUT_MS = 1_000;
+
 export interface Lab {
   readonly pki: Pki;
   readonly revocation: RevocationServer;
@@ -23,7 +26,7 @@ export interface Lab {
 export async function startLab(): Promise<Lab> {
   const port = await getFreePort();
   const pki = await issuePki(defaultSpec(), { cacheDir: KEY_CACHE_DIR, responder: { host: '127.0.0.1', port } });
-  const revocation = await startRevocationServer({ authorities: pki.authorities, host: '127.0.0.1', port });
+  const revocation = await startRevocationServer({ authorities: pki.authorities, host: '127.0.0.1', port, headersTimeoutMs: RESPONDER_HEADERS_TIMEOUT_MS });
   const dir = mkdtempSync(join(tmpdir(), 'certgate-reliability-'));
   const ca = pki.trustedRoots.map((r) => r.certPem).join('');
   return {

@@ -1,5 +1,6 @@
 // Raw TLS for the hostile-input tests: capture a real ClientHello from Node's TLS client, rebuild it with another
 // SNI, frame handshake messages into records, and read the server's records (to spot alerts and ServerHelloDone).
+import { createHash } from 'node:crypto';
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
@@ -194,4 +195,18 @@ export function certificateList(ders: readonly Buffer[]): Buffer {
   const l = Buffer.alloc(3);
   l.writeUIntBE(body.length, 0, 3);
   return Buffer.concat([l, body]);
+}
+
+/**
+ * Deterministic garbage (SHA-256 in counter mode, so a failure reproduces) whose first byte is 0x00–0x0f: never a
+ * TLS handshake record (0x16) nor an HTTP token character, so no server may read it as the start of a valid message
+ * and wait for the rest. (Truly random bytes were ~6% of the time a lone `G`, which an HTTP server rightly waits on.)
+ */
+export function garbage(seed: string, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let block = 0, at = 0; at < length; block++, at += 32) {
+    createHash('sha256').update(`${seed}:${block}`).digest().copy(out, at);
+  }
+  if (length > 0) out[0] = out[0]! & 0x0f;
+  return out;
 }
