@@ -1,5 +1,10 @@
 // Profiles: what one kind of gateway is documented to do (scenarios/profiles/*.yaml), as ordered rules with
-// citations. Written from docs/apim-behaviour.md, never from emulator code: this is the oracle.
+// citations. Written from docs/apim-behaviour.md (APIM) or from a real server's own documentation (nginx, Apache httpd,
+// HAProxy: `gateway:` profiles, facts in scenarios/gateway-facts.yaml), never from emulator or driver code: the oracle.
+//
+// A gateway profile names the APIM family whose settings the scenario-to-gateway mapping follows (classic: "negotiate
+// client certificate"), so scenarios written for other tiers are skipped with that reason, and the scenario's
+// per-family expectations (which describe APIM) do not apply to it.
 //
 // expectationFor(profile, scenario) decides, in order:
 //  1. the scenario's tier selector must include the profile's tier, else skip;
@@ -16,10 +21,16 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Confidence as ConfidenceT, ExpectedAlternative, Expectation } from './result';
 import { Confidence, ExpectationSpec, FAMILIES, TIERS, type Family, type Scenario, type Tier } from './schema';
-import type { CertificateName } from './certificate-names';
+import { CERTIFICATES, type CertificateAlias, type CertificateName } from './certificate-names';
+import type { ExpectedVerdict } from '../ca/types';
 import { policyReadsCertificate } from './policy-library';
 
 export const PROFILES_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
+
+/** APIM facts are "<section>.<name>"; a real gateway's facts are "<gateway>.<name>". */
+export const FACT_ID = /^(\d|nginx|apache|haproxy)\.[a-z0-9-]+$/;
+export const GATEWAYS = ['nginx', 'apache', 'haproxy'] as const;
+export type GatewayName = (typeof GATEWAYS)[number];
 
 const Matcher = z.union([
   z.string(),
@@ -35,9 +46,11 @@ const Alternative = z
 const Rule = z
   .object({
     id: z.string().min(1),
-    fact: z.string().regex(/^\d\.[a-z0-9-]+$/),
+    fact: z.string().regex(FACT_ID, 'a fact id of scenarios/facts.yaml ("3.deadlock-60kb") or scenarios/gateway-facts.yaml ("apache.reneg-buffer")'),
     confidence: Confidence.default('DOC'),
     note: z.string().optional(),
+    /** Further facts the rule relies on (traceability). */
+    alsoFacts: z.array(z.string().regex(FACT_ID)).default([]),
     when: z.record(z.string(), Matcher).default({}),
     then: Action,
     expect: ExpectationSpec.optional(),
@@ -61,6 +74,8 @@ const ProfileFile = z
     title: z.string(),
     tier: z.enum(TIERS).optional(),
     family: z.enum(FAMILIES).optional(),
+    /** A real gateway (its driver's name); tier/family then name the APIM settings the mapping follows. */
+    gateway: z.enum(GATEWAYS).optional(),
     extends: z.array(z.string()).default([]),
     rules: z.array(Rule).default([]),
   })
@@ -71,6 +86,8 @@ export interface Profile {
   readonly title: string;
   readonly tier: Tier;
   readonly family: Family;
+  /** Set for a real gateway's profile: tier/family are then the APIM settings its scenario mapping follows. */
+  readonly gateway?: GatewayName;
   /** Own rules first, then those of each base in `extends` order. */
   readonly rules: readonly (Rule & { readonly from: string })[];
 }
@@ -95,6 +112,15 @@ export interface Situation {
   readonly tls13: boolean;
   readonly caCertificates: boolean;
   readonly tags: readonly string[];
+  /** The policy's library name ("inline-xml" for inline XML). */
+  readonly policy: string;
+  /** The client certificate's alias, or "none". */
+  readonly certificate: string;
+  /** What a strict validator concludes of the client certificate (certificate-names.ts), or "none" when none is sent. */
+  readonly certificateVerdict: ExpectedVerdict | 'none';
+  readonly uploadedCertificates: boolean;
+  /** The stores the scenario uploads CA certificates to (Root, CertificateAuthority). */
+  readonly caStores: readonly string[];
 }
 
 export function situationOf(profile: Pick<Profile, 'tier' | 'family'>, s: Scenario): Situation {
@@ -117,8 +143,16 @@ export function situationOf(profile: Pick<Profile, 'tier' | 'family'>, s: Scenar
     tls13: s.setup.tls13,
     caCertificates: s.setup.caCertificates.length > 0,
     tags: s.tags,
+    policy: 'library' in s.setup.policy ? s.setup.policy.library : 'inline-xml',
+    certificate: s.client.certificate,
+    certificateVerdict: s.client.certificate === 'none' ? 'none' : verdictOf(CERTIFICATES[s.client.certificate] as CertificateAlias),
+    uploadedCertificates: s.setup.uploadedCertificates.length > 0,
+    caStores: [...new Set(s.setup.caCertificates.map((c) => c.store))],
   };
 }
+
+/** A client leaf's declared verdict; a CA certificate sent as the client's own is a CA used as a leaf. */
+const verdictOf = (c: CertificateAlias): ExpectedVerdict => c.expected ?? (c.role === 'ca' ? 'ca-as-leaf' : 'valid');
 
 function matchOne(m: z.output<typeof Matcher>, v: unknown): boolean {
   if (Array.isArray(v)) return Array.isArray(m) ? m.some((x) => v.includes(x)) : v.includes(m);
@@ -148,6 +182,8 @@ export function loadProfiles(dir: string = PROFILES_DIR): ReadonlyMap<string, Pr
   for (const [name, file] of all) {
     if (name.startsWith('_')) continue;
     if (!file.id || !file.tier || !file.family) throw new Error(`${join(dir, name)}.yaml: a profile needs id, tier and family`);
+    for (const r of file.rules)
+      if (!file.gateway && !/^\d\./.test(r.fact)) throw new Error(`${join(dir, name)}.yaml: rule ${r.id}: an APIM profile cites APIM facts ("1.…"), not "${r.fact}"`);
     if (file.id !== name) throw new Error(`${join(dir, name)}.yaml: id "${file.id}" must match the file name`);
     const rules: (Rule & { from: string })[] = file.rules.map((r) => ({ ...r, from: name }));
     for (const base of file.extends) {
@@ -155,7 +191,7 @@ export function loadProfiles(dir: string = PROFILES_DIR): ReadonlyMap<string, Pr
       if (!b) throw new Error(`${join(dir, name)}.yaml: extends unknown base "${base}"`);
       rules.push(...b.rules.map((r) => ({ ...r, from: base })));
     }
-    profiles.set(file.id, { id: file.id, title: file.title, tier: file.tier, family: file.family, rules });
+    profiles.set(file.id, { id: file.id, title: file.title, tier: file.tier, family: file.family, ...(file.gateway ? { gateway: file.gateway } : {}), rules });
   }
   return profiles;
 }
@@ -213,9 +249,14 @@ function combine(named: { name: string; e: Expectation }[], confidence: Confiden
 export function expectationFor(profileOrId: Profile | string, scenario: Scenario, opts: ExpectationOptions = {}): ExpectationOrSkip {
   const profile = typeof profileOrId === 'string' ? getProfile(profileOrId) : profileOrId;
   if (!tierSelectorIncludes(scenario.setup.tier, profile))
-    return { skip: `scenario is for ${scenario.setup.tier} gateways; ${profile.id} is ${profile.tier} (${profile.family})` };
+    return {
+      skip: profile.gateway
+        ? `scenario is for APIM ${scenario.setup.tier} gateways; ${profile.id} follows the APIM ${profile.family} tiers' settings`
+        : `scenario is for ${scenario.setup.tier} gateways; ${profile.id} is ${profile.tier} (${profile.family})`,
+    };
   const expect = scenario.expect as Record<string, Spec | { skip: string } | undefined>;
-  const own = expect[profile.id] ?? expect[profile.family];
+  // A scenario's per-family entry describes APIM's family, not a real gateway that follows its settings.
+  const own = expect[profile.id] ?? (profile.gateway ? undefined : expect[profile.family]);
   if (own) return 'skip' in own ? { skip: own.skip } : toExpectation(own, opts);
 
   let situation = situationOf(profile, scenario);

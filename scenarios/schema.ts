@@ -22,7 +22,12 @@ export type Tier = (typeof TIERS)[number];
 export const FAMILIES = ['classic', 'v2', 'consumption', 'selfhosted'] as const;
 export type Family = (typeof FAMILIES)[number];
 
-export const PROFILE_IDS = TIERS.map((t) => `apim-${t}` as const);
+/** Real gateways with their own profiles (scenarios/profiles/<id>.yaml), written from each server's own docs. */
+export const GATEWAY_PROFILE_IDS = ['nginx', 'apache-httpd', 'haproxy'] as const;
+export type GatewayProfileId = (typeof GATEWAY_PROFILE_IDS)[number];
+
+export const APIM_PROFILE_IDS = TIERS.map((t) => `apim-${t}` as const);
+export const PROFILE_IDS = [...APIM_PROFILE_IDS, ...GATEWAY_PROFILE_IDS];
 export type ProfileId = (typeof PROFILE_IDS)[number];
 
 /** Which gateways a scenario applies to: one tier, a family, or any (the profile's own tier is then used). */

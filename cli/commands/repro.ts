@@ -29,8 +29,13 @@ function millis(value: string): number {
   return Number(value);
 }
 
+const REPRO_TARGETS = ['emulator', 'url', 'nginx', 'apache', 'haproxy'] as const;
+type GatewayName = 'nginx' | 'apache' | 'haproxy';
+
 interface GatewayFlags {
-  readonly target: 'emulator' | 'url';
+  readonly target: (typeof REPRO_TARGETS)[number];
+  /** With a gateway target: the binary to run instead of the one on PATH. */
+  readonly gatewayBin?: string;
   readonly url?: string;
   readonly negotiateUrl?: string;
   readonly cert?: string;
@@ -65,10 +70,26 @@ async function openGateways(f: GatewayFlags, protocol: 'h1' | 'h2', bufferBytes?
     const negotiateOn = f.negotiateUrl ? urlEndpoint(f.negotiateUrl, files) : undefined;
     return { gateways: { negotiateOff, negotiateOn, close: async () => undefined }, label: `url:${f.url}` };
   }
+  if (f.target !== 'emulator') return openRealGateways(f.target, f.gatewayBin, bufferBytes);
   // The emulator holds a stalled renegotiation longer than the client's stall window, so the client sees the stall.
   const gatewayTimeoutMs = f.gatewayTimeout ?? Math.max(3000, f.stallWindow * 3);
   const gateways = await startReproEmulators({ tier: f.tier, protocol, gatewayTimeoutMs, bufferBytes });
   return { gateways, label: 'emulator' };
+}
+
+/** A real gateway installed here (Apache httpd is the one that can ask for the certificate per request). */
+async function openRealGateways(name: GatewayName, binary: string | undefined, bufferBytes?: number): Promise<{ gateways: ReproGateways; label: string }> {
+  const drivers = {
+    nginx: () => import('../../scenarios/gateways/nginx').then((m) => m.nginxDriver),
+    apache: () => import('../../scenarios/gateways/apache').then((m) => m.apacheDriver),
+    haproxy: () => import('../../scenarios/gateways/haproxy').then((m) => m.haproxyDriver),
+  };
+  const driver = await drivers[name]();
+  const detection = await driver.detect(binary);
+  if ('unavailable' in detection) throw new UsageError(`target ${name} is not available: ${detection.unavailable}`);
+  const { startReproGateways } = await import('../../scenarios/repro/gateway-endpoints');
+  const gateways = await startReproGateways(driver, { ...(bufferBytes !== undefined ? { bufferBytes } : {}), start: { binary: detection.binary } });
+  return { gateways, label: `${name} ${detection.version}` };
 }
 
 export async function runReproDeadlock(f: DeadlockFlags, io: Io = stdio): Promise<number> {
@@ -83,7 +104,7 @@ export async function runReproDeadlock(f: DeadlockFlags, io: Io = stdio): Promis
       bodyBytes: f.size,
       stallWindowMs: f.stallWindow,
       targetLabel: opened.label,
-      profileLabel: f.target === 'emulator' ? `apim-${f.tier}` : 'url',
+      profileLabel: f.target === 'emulator' ? `apim-${f.tier}` : f.target === 'url' ? 'url' : f.target === 'apache' ? 'apache-httpd' : f.target,
       onAttempt: (_a, text) => io.out(`${text}\n`),
     });
     const [html] = await writeReports(result.report, { formats: ['html'], outDir: resolve(f.out) });
@@ -129,7 +150,8 @@ export async function runReproSweep(f: SweepFlags, io: Io = stdio): Promise<numb
 
 function gatewayOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--target <target>', 'the built-in emulator, or a gateway at --url').choices(['emulator', 'url']).default('emulator'))
+    .addOption(new Option('--target <target>', 'the built-in emulator, a gateway at --url, or a local nginx / apache / haproxy').choices(REPRO_TARGETS).default('emulator'))
+    .option('--gateway-bin <path>', 'with --target nginx|apache|haproxy: the gateway binary (default: found on PATH)')
     .option('--url <url>', 'with --target url: an endpoint with negotiate off whose policy reads the client certificate')
     .option('--cert <file>', 'with --target url: client certificate (PEM)')
     .option('--key <file>', 'with --target url: its private key (PEM)')
@@ -173,7 +195,7 @@ forward-certificate policy of scenarios/policy-library.yaml), so the mitigations
       .option('--min <size>', 'smallest size tried', size, 1024)
       .option('--max <size>', 'largest size tried', size, 1024 * 1024)
       .addOption(new Option('--method <method>', 'request method').choices(['POST', 'PUT', 'PATCH']).default('POST'))
-      .option('--buffer <size>', "emulator: its renegotiation buffer (default the emulator's, 61440)", size),
+      .option('--buffer <size>', "emulator: its renegotiation buffer (default 61440); apache: SSLRenegBufferSize (default 131072)", size),
   )
     .addHelpText(
       'after',
@@ -181,6 +203,7 @@ forward-certificate policy of scenarios/policy-library.yaml), so the mitigations
 Examples:
   certgate repro sweep                            the emulator's edge: 61440 answered, 61441 stalls
   certgate repro sweep --buffer 20000 --min 16k --max 32k
+  certgate repro sweep --target apache            Apache httpd's SSLRenegBufferSize: 131072 answered, 131073 → 413
   certgate repro sweep --target url --url https://gw.example.net/echo --cert client.pem --key client.key`,
     )
     .action(async (flags: SweepFlags) => {

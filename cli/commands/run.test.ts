@@ -98,3 +98,63 @@ describe('certgate run with an expected-failures file', () => {
     expect(report.results.map((x) => x.verdict)).toEqual(['unexpected-pass']);
   });
 });
+
+describe('certgate run against a real gateway', async () => {
+  const { nginxDriver } = await import('../../scenarios/gateways/nginx');
+  const { apacheDriver } = await import('../../scenarios/gateways/apache');
+  const nginx = await nginxDriver.detect();
+  const apache = await apacheDriver.detect();
+
+  it.skipIf('unavailable' in nginx)(`--target nginx runs the catalogue under the nginx profile and exits 0 with passes${'unavailable' in nginx ? ` (skipped: ${nginx.unavailable})` : ''}`, async () => {
+    const r = await certgate(['run', '--target', 'nginx', '--report', 'json', '--out', 'nginx'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = /^(\d+) passed, (\d+) failed, (\d+) skipped$/.exec(r.stdout.trimEnd().split('\n').at(-1)!);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(40);
+    expect(Number(m![2])).toBe(0);
+    const report = await readRunReport(join(dir, 'nginx', 'certgate-report.json'));
+    expect(report.metadata).toMatchObject({ target: 'nginx', profile: 'nginx' });
+    // skipped scenarios carry their reason into the report
+    const skipped = report.results.filter((x) => x.verdict === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const s of skipped) expect(s.skipReason, s.id).toMatch(/\S/);
+    expect(skipped.find((s) => s.id === 'tier.classic.negotiate-off.h1.tls12.valid-certificate')?.skipReason).toMatch(/first handshake/);
+  });
+
+  it('--gateway-bin naming a missing binary: exit 2 with the reason', async () => {
+    const r = await certgate(['run', '--target', 'haproxy', '--gateway-bin', join(dir, 'no-such-haproxy'), '--out', 'nobin'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/target haproxy is not available: .*no-such-haproxy/);
+  });
+
+  it.skipIf('unavailable' in apache)('SIGINT during a run stops the gateways it started and removes their directories (exit 130)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdirSync, readdirSync, readFileSync: read } = await import('node:fs');
+    const tmp = join(dir, 'interrupt-tmp');
+    mkdirSync(tmp);
+    const child = spawn(process.execPath, [BIN, 'run', '--target', 'apache', '--select', 'body.classic.negotiate-off.*', '--concurrency', '1', '--report', 'json', '--out', 'interrupted'], {
+      cwd: dir,
+      env: { ...process.env, CI: 'true', TMPDIR: tmp },
+      stdio: 'ignore',
+    });
+    const gatewayDirs = () => readdirSync(tmp).filter((n) => n.startsWith('certgate-apache-'));
+    // Interrupt as soon as a gateway exists.
+    for (let i = 0; i < 400 && gatewayDirs().length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(gatewayDirs().length, 'a gateway was started').toBeGreaterThan(0);
+    const started = gatewayDirs();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(gatewayDirs()).toEqual([]);
+    // No process still runs from one of those directories.
+    const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return started.some((d) => read(`/proc/${p}/cmdline`, 'utf8').includes(d));
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import { PROFILE_IDS, type ProfileId } from '../../scenarios/schema';
 import { parseShard, selectScenarios, type Shard } from '../../scenarios/selection';
 import { EmulatorTarget } from '../../scenarios/targets/emulator-target';
 import type { Target } from '../../scenarios/targets/target';
+import type { GatewayDriver } from '../../scenarios/gateways/driver';
 import { UrlTarget } from '../../scenarios/targets/url-target';
 import { Progress, progressMode, type ProgressStream } from '../progress';
 
@@ -35,6 +36,8 @@ export interface RunFlags {
   readonly concurrency?: number;
   readonly stallWindow?: number;
   readonly pki?: string;
+  /** With --target nginx|apache|haproxy: the gateway binary to run instead of the one on PATH. */
+  readonly gatewayBin?: string;
 }
 
 export interface RunIo {
@@ -88,7 +91,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 // ---- targets ----
 
 /** The target named by --target, or a RunSetupError saying why it is not available here. */
-export async function resolveTarget(flags: Pick<RunFlags, 'target' | 'urlMap'>): Promise<Target> {
+export async function resolveTarget(flags: Pick<RunFlags, 'target' | 'urlMap' | 'gatewayBin'>): Promise<Target> {
   const t = flags.target;
   if (t === 'emulator') return new EmulatorTarget();
   if (t === 'url') {
@@ -99,28 +102,60 @@ export async function resolveTarget(flags: Pick<RunFlags, 'target' | 'urlMap'>):
       throw new RunSetupError((err as Error).message);
     }
   }
-  if ((GATEWAY_TARGETS as readonly string[]).includes(t)) return gatewayTarget(t as (typeof GATEWAY_TARGETS)[number]);
+  if ((GATEWAY_TARGETS as readonly string[]).includes(t)) return gatewayTarget(t as GatewayTargetName, flags.gatewayBin);
   return containerTarget(t.slice('container:'.length));
 }
 
-async function gatewayTarget(name: (typeof GATEWAY_TARGETS)[number]): Promise<Target> {
-  const drivers = {
-    nginx: () => import('../../scenarios/gateways/nginx').then((m) => m.nginxDriver),
-    apache: () => import('../../scenarios/gateways/apache').then((m) => m.apacheDriver),
-    haproxy: () => import('../../scenarios/gateways/haproxy').then((m) => m.haproxyDriver),
-  };
-  const detection = await (await drivers[name]()).detect();
+type GatewayTargetName = (typeof GATEWAY_TARGETS)[number];
+const isGatewayName = (n: string): n is GatewayTargetName => (GATEWAY_TARGETS as readonly string[]).includes(n);
+
+const DRIVERS: Record<GatewayTargetName, () => Promise<GatewayDriver>> = {
+  nginx: () => import('../../scenarios/gateways/nginx').then((m) => m.nginxDriver),
+  apache: () => import('../../scenarios/gateways/apache').then((m) => m.apacheDriver),
+  haproxy: () => import('../../scenarios/gateways/haproxy').then((m) => m.haproxyDriver),
+};
+
+/** A real gateway on this machine: the binary on PATH, or --gateway-bin. */
+async function gatewayTarget(name: GatewayTargetName, binary?: string): Promise<Target> {
+  const driver = await DRIVERS[name]();
+  const detection = await driver.detect(binary);
   if ('unavailable' in detection) throw new RunSetupError(`target ${name} is not available: ${detection.unavailable}`);
-  throw new RunSetupError(
-    `target ${name} is not available: ${name} ${detection.version} is installed, but the scenarios have no target for gateway drivers yet (scenarios/targets/ holds none)`,
-  );
+  const { GatewayTarget } = await import('../../scenarios/targets/gateway-target');
+  return new GatewayTarget(driver, { binary: detection.binary });
 }
 
-async function containerTarget(driver: string): Promise<Target> {
+/** A gateway driver's configuration run inside a container of the local gateway image (scenarios/gateways/gateway-process.ts). */
+async function containerTarget(name: string): Promise<Target> {
+  if (!isGatewayName(name)) throw new RunSetupError(`target container:${name} is not available: no gateway driver "${name}" (known: ${GATEWAY_TARGETS.join(', ')})`);
   const { dockerAvailability } = await import('../../scenarios/targets/docker-availability');
   const docker = await dockerAvailability();
-  if (!docker.available) throw new RunSetupError(`target container:${driver} is not available: ${docker.reason}`);
-  throw new RunSetupError(`target container:${driver} is not available: the scenarios have no container target for "${driver}" yet`);
+  if (!docker.available) throw new RunSetupError(`target container:${name} is not available: ${docker.reason}`);
+  const { GatewayTarget } = await import('../../scenarios/targets/gateway-target');
+  return new GatewayTarget(await DRIVERS[name](), { container: true });
+}
+
+// ---- interruption: gateways started for a run must not outlive it ----
+
+const activeTargets = new Set<Target>();
+let signalsInstalled = false;
+
+/** On SIGINT/SIGTERM, stop every gateway the running `certgate run` started, then exit 128+signal. */
+function stopTargetsOnSignals(): void {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`certgate run: ${signal}, stopping ${activeTargets.size ? 'the gateways' : 'now'}\n`);
+    const closing = Promise.all([...activeTargets].map((t) => t.close().catch(() => undefined)));
+    // Bounded: a gateway that does not stop is killed by gateway-process's exit hook when we exit.
+    void Promise.race([closing, new Promise((r) => setTimeout(r, 5000).unref())]).then(() => process.exit(code));
+  };
+  // `on`, not `once`: the listener stays while we stop, so gateway-process's own signal hook (which re-raises the
+  // signal when it is the only listener) leaves the exit to us.
+  process.on('SIGINT', () => onSignal('SIGINT', 130));
+  process.on('SIGTERM', () => onSignal('SIGTERM', 143));
 }
 
 // ---- the command ----
@@ -156,6 +191,7 @@ export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
       closeResponder = server ? () => server.close() : undefined;
     }
     target = await resolveTarget(flags);
+    activeTargets.add(target);
     const profile = flags.profile ?? target.profileDefault ?? 'apim-developer';
 
     const progress = new Progress({ total: selected.length, stream: io.stdout, mode: progressMode(io.stdout, io.env ?? process.env) });
@@ -173,6 +209,7 @@ export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
       pki,
       onResult: (r) => progress.result(r),
     });
+    activeTargets.delete(target);
     target = undefined; // runConformance closed it
 
     const outDir = resolve(flags.out);
@@ -185,6 +222,7 @@ export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
     progress.finish(extra);
     return exitCodeOf(report, regressions);
   } catch (err) {
+    if (target) activeTargets.delete(target);
     await target?.close().catch(() => undefined);
     io.err(`certgate run: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
@@ -198,8 +236,9 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('Run the conformance catalogue against a gateway and write reports; exit 0 conformant, 1 failures or regressions, 2 usage or infrastructure errors')
     .addOption(new Option('--target <target>', `what to test: ${TARGET_HELP}`).default('emulator').argParser(parseTarget))
+    .option('--gateway-bin <path>', 'with --target nginx|apache|haproxy: the gateway binary (default: found on PATH)')
     .option('--url-map <file>', 'with --target url: YAML mapping of setup keys to deployed URLs, and the profile the gateway follows')
-    .addOption(new Option('--profile <profile>', 'what the gateway is documented to do (default: the url map\'s profile, else apim-developer)').choices(PROFILE_IDS))
+    .addOption(new Option('--profile <profile>', 'what the gateway is documented to do (default: the target\'s own — the url map\'s, nginx, apache-httpd, haproxy — else apim-developer)').choices(PROFILE_IDS))
     .option('--select <glob>', 'scenario id glob, e.g. "tier.classic.*" (repeatable; default: every scenario)', collect)
     .option('--tag <tag>', 'keep scenarios with this tag (repeatable)', collect)
     .option('--shard <i/n>', 'run the i-th of n disjoint parts of the selection, e.g. 1/4', shardValue)
@@ -218,6 +257,8 @@ Examples:
   certgate run --out certgate-out                      the whole catalogue on the built-in emulator
   certgate run --select 'body.classic.*' --report md   one topic, Markdown summary only
   certgate run --target url --url-map gateway.yaml --report junit,html --out out
+  certgate run --target apache --report md             the catalogue against the local Apache httpd (its profile)
+  certgate run --target nginx --gateway-bin /opt/nginx/sbin/nginx
   certgate run --shard 2/4 --seed 7                    the second quarter, in a stable order
   certgate run --expected-failures known.yaml --baseline last/certgate-report.json
 
@@ -228,6 +269,7 @@ Exit codes: 0 conformant; 1 a scenario failed, passed although listed in --expec
 against --baseline; 2 usage or infrastructure error.`,
     )
     .action(async (opts: RunFlags) => {
+      stopTargetsOnSignals();
       process.exitCode = await runRun(opts, { stdout: process.stdout, err: (t) => process.stderr.write(t) });
     });
 }

@@ -62,7 +62,7 @@ export function apacheConfig({ setup, files, dir, host, port, moduleDir, user }:
   if (setup.verifyDepth !== undefined) lines.push(`SSLVerifyDepth ${setup.verifyDepth}`);
   if (files.crlBundle) lines.push(`SSLCARevocationFile "${files.crlBundle}"`, 'SSLCARevocationCheck chain');
   if (setup.ocsp !== 'off') lines.push(`SSLOCSPEnable ${setup.ocsp === 'leaf' ? 'leaf' : 'on'}`);
-  lines.push(`SSLVerifyClient ${VERIFY[setup.verify]}`, `LuaMapHandler "^/" "${dir}/echo.lua" handle`);
+  lines.push(`SSLVerifyClient ${VERIFY[setup.verify]}`, `LuaMapHandler "^/" "${dir}/echo.lua" ${setup.forwardCertificate ? 'handle_forwarding' : 'handle_withholding'}`);
   for (const loc of setup.locations) {
     lines.push(`<Location "${loc.path}">`, `    SSLVerifyClient ${VERIFY[loc.verify]}`);
     if (setup.renegotiationBufferBytes !== undefined) lines.push(`    SSLRenegBufferSize ${setup.renegotiationBufferBytes}`);
@@ -118,6 +118,7 @@ export const apacheDriver: GatewayDriver = {
           logFiles: ['error.log', 'access.log'],
           ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
           ...(opts.keepWorkDir ? { keepWorkDir: true } : {}),
+          ...(opts.container ? { container: true } : {}),
         };
       },
     );

@@ -50,6 +50,12 @@ export interface GatewaySetup {
   readonly verifyDepth?: number;
   /** Apache SSLRenegBufferSize for the per-path locations; undefined = Apache's default. Meaningless elsewhere. */
   readonly renegotiationBufferBytes?: number;
+  /**
+   * Report the client certificate to the caller the way certgate's policy library does (scenarios/policy-library.yaml):
+   * the response header `x-certgate-client-thumbprint` = SHA-1 of the certificate DER in hex, or "none". Off (the
+   * default): the header says "none", as behind an APIM policy that never reads the certificate.
+   */
+  readonly forwardCertificate?: boolean;
 }
 
 /**
@@ -82,6 +88,8 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** Keep the generated directory after stop (for debugging). */
   readonly keepWorkDir?: boolean;
+  /** Run the gateway inside a container of the local gateway image instead of on the host (`--target container:<driver>`). */
+  readonly container?: boolean;
 }
 
 export interface RunningGateway {

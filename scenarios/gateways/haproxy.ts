@@ -61,6 +61,7 @@ frontend certgate
     http-request set-var(txn.cg_serial) ssl_c_serial,hex if { ssl_c_used }
     http-request set-var(txn.cg_sha1) ssl_c_sha1,hex if { ssl_c_used }
     http-request set-var(txn.cg_tls) ssl_fc_protocol
+    http-request set-var(txn.cg_forward) bool(${setup.forwardCertificate ? 'true' : 'false'})
     http-request use-service lua.certgate_echo
 `;
 }
@@ -109,6 +110,7 @@ export const haproxyDriver: GatewayDriver = {
           logFiles: [],
           ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
           ...(opts.keepWorkDir ? { keepWorkDir: true } : {}),
+          ...(opts.container ? { container: true } : {}),
         };
       },
     );

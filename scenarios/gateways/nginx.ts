@@ -114,6 +114,11 @@ ${jsonStringMap('$ssl_client_i_dn', '$cg_issuer')}
 ${jsonStringMap('$ssl_client_serial', '$cg_serial')}
 ${jsonStringMap('$ssl_client_fingerprint', '$cg_thumbprint')}
 ${jsonStringMap('$uri', '$cg_path')}
+    # The policy-library convention: the certificate's SHA-1 (nginx prints it in lower-case hex), or "none".
+    map $ssl_client_fingerprint $cg_forwarded_thumbprint {
+        "" none;
+        default $ssl_client_fingerprint;
+    }
     map $content_length $cg_content_length {
         "" null;
         default $content_length;
@@ -130,6 +135,7 @@ ${jsonStringMap('$uri', '$cg_path')}
         location / {
             proxy_pass http://unix:${sock}:;
             proxy_set_header X-Certgate-Echo '${echo}';
+            add_header X-Certgate-Client-Thumbprint ${setup.forwardCertificate ? '$cg_forwarded_thumbprint' : 'none'} always;
         }
     }
 
@@ -189,6 +195,7 @@ export const nginxDriver: GatewayDriver = {
           logFiles: ['error.log', 'access.log'],
           ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
           ...(opts.keepWorkDir ? { keepWorkDir: true } : {}),
+          ...(opts.container ? { container: true } : {}),
         };
       },
     );

@@ -45,3 +45,22 @@ function handle(r)
   }, ",") .. "}\n")
   return apache2.OK
 end
+
+-- The policy-library convention: the response header x-certgate-client-thumbprint carries the client certificate's
+-- SHA-1 in hex, or "none" (handle_forwarding, for setups with forwardCertificate); handle_withholding always says
+-- "none" (the backend was told of no certificate).
+function handle_forwarding(r)
+  local pem = r:ssl_var_lookup("SSL_CLIENT_CERT")
+  local thumbprint = "none"
+  if pem and pem ~= "" then
+    local b64 = pem:gsub("%-%-%-%-%-[^%-]+%-%-%-%-%-", ""):gsub("%s", "")
+    thumbprint = string.upper(r:sha1(r:base64_decode(b64)))
+  end
+  r.headers_out["X-Certgate-Client-Thumbprint"] = thumbprint
+  return handle(r)
+end
+
+function handle_withholding(r)
+  r.headers_out["X-Certgate-Client-Thumbprint"] = "none"
+  return handle(r)
+end

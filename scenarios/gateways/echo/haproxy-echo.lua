@@ -43,6 +43,15 @@ core.register_service("certgate_echo", "http", function(applet)
   applet:set_status(200)
   applet:add_header("content-type", "application/json")
   applet:add_header("content-length", tostring(#out))
+  -- The policy-library convention: the certificate's SHA-1 in hex when the setup forwards it (forwardCertificate),
+  -- otherwise "none" (the backend was told of no certificate).
+  local forwarded = "none"
+  local fwd = applet:get_var("txn.cg_forward")
+  if fwd == true or fwd == 1 or fwd == "1" then
+    local sha1 = applet:get_var("txn.cg_sha1")
+    if sha1 ~= nil and sha1 ~= "" then forwarded = sha1 end
+  end
+  applet:add_header("x-certgate-client-thumbprint", forwarded)
   applet:start_response()
   applet:send(out)
 end)
