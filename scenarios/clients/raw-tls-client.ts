@@ -103,6 +103,9 @@ function requestHead(r: RawRequest, method: string, withBody: boolean): string {
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
+/** Bound on waiting for TLS write callbacks of bytes the kernel already took (see onMain). */
+const CALLBACK_SETTLE_MS = 25;
+
 export function rawRequest(r: RawRequest): Promise<ClientResult> {
   const window = r.stallWindowMs ?? 1000;
   const bodyBytes = r.bodyBytes ?? 0;
@@ -113,6 +116,10 @@ export function rawRequest(r: RawRequest): Promise<ClientResult> {
   return new Promise<ClientResult>((resolve) => {
     let done = false;
     let bodyStarted = false;
+    /** Every byte of the body (and the chunked trailer) has been written to the TLS socket. */
+    let bodyIssued = false;
+    /** The main response arrived after the whole body had left the client; its write callbacks are settling. */
+    let answered = false;
     let mainResponse: ParsedResponse | undefined;
     let tlsVersion: string | undefined;
     const sock = net.connect({ host: r.host, port: r.port });
@@ -181,10 +188,12 @@ export function rawRequest(r: RawRequest): Promise<ClientResult> {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       timeline.mark('error', { code: err.code, message: err.message });
+      if (answered) return finish('response'); // the answer came after the whole body had left (see onMain)
       if (!done) finish(classifyError(err), { errorCode: err.code ?? err.message });
     });
     socket.on('close', () => {
       if (done) return;
+      if (answered) return finish('response'); // the answer came after the whole body had left (see onMain)
       const late = parser?.end();
       if (late && phase === 'main') return onMain(late);
       finish('reset', { errorCode: 'CLOSED' });
@@ -224,8 +233,23 @@ export function rawRequest(r: RawRequest): Promise<ClientResult> {
 
     function onMain(res: ParsedResponse): void {
       mainResponse = res;
-      const stuck = hasBody && bodyStarted && counters.bodyAccepted < bodyBytes;
-      finish(stuck ? 'response-before-body-sent' : 'response');
+      if (!hasBody || !bodyStarted || counters.bodyAccepted >= bodyBytes) return finish('response');
+      // Unconfirmed body bytes when the answer arrives. If every write was issued and neither the counting stream
+      // nor the TCP socket holds anything, the kernel has taken the whole body: only the TLS socket's completion
+      // callbacks are still on their way (they run a few ticks after the bytes left, and can come after the
+      // answer's 'data' event when the server read everything and answered at once over loopback). Let them land.
+      // Otherwise the body is genuinely still on the client's side: the server answered before it was sent.
+      const leftTheClient = bodyIssued && stream.writableLength === 0 && sock.writableLength === 0;
+      if (!leftTheClient) return finish('response-before-body-sent');
+      answered = true;
+      const deadline = timeline.now() + CALLBACK_SETTLE_MS;
+      const settle = (): void => {
+        if (done) return;
+        if (counters.bodyAccepted >= bodyBytes) return finish('response');
+        if (timeline.now() >= deadline) return finish('response-before-body-sent');
+        setImmediate(settle);
+      };
+      setImmediate(settle);
     }
 
     function start(): void {
@@ -277,9 +301,13 @@ export function rawRequest(r: RawRequest): Promise<ClientResult> {
         const ok = socket.write(piece, (err) => {
           if (!err) counters.bodyAccepted += n;
         });
+        if (sent >= bodyBytes && !chunked) bodyIssued = true;
         if (!ok) await waitDrain();
       }
-      if (chunked && !done) socket.write('0\r\n\r\n');
+      if (chunked && !done) {
+        socket.write('0\r\n\r\n');
+        bodyIssued = true;
+      }
       if (!done) timeline.mark('body-written', { bodyBytes }, { sent: counters.bodyAccepted, received: counters.rawRead });
     }
   });
