@@ -288,3 +288,25 @@ describe('prepare() then Verify()', () => {
     expect(JSON.parse(JSON.stringify(events[0]!.detail))).toMatchObject({ status: 'revoked' });
   });
 });
+
+describe('a chain re-checked from the caches', () => {
+  // The cached path is computed without the per-step promises (performance); it must say exactly what the first,
+  // fetching check said, apart from the attempts being marked cached.
+  const shape = (c: X509Certificate2) => {
+    const r = c.revocation!;
+    return { status: r.status, detail: r.detail, elements: r.elements.map((e) => ({ ...e, attempts: e.attempts.map((a) => ({ ...a, cached: undefined, ms: undefined })) })) };
+  };
+  // (The OCSP-revoked leaf is left out: its first check decides "at once" on OCSP's answer, before the CRL download
+  // ends, so its first report lists fewer attempts by design; a cached re-check never takes the quick path for it.)
+  it.each(['valid', 'crlOnly', 'crlOnlyRevoked', 'noEku'] as const)('%s: the same report the second time, every attempt cached', async (name) => {
+    const checker = new RevocationChecker();
+    const first = client(name);
+    await first.prepare({ revocation: checker });
+    const fetches = crl.requests;
+    const again = client(name);
+    await again.prepare({ revocation: checker });
+    expect(shape(again)).toEqual(shape(first));
+    expect(crl.requests).toBe(fetches);
+    expect(again.revocation!.elements.every((e) => e.attempts.every((a) => a.cached))).toBe(true);
+  });
+});

@@ -159,9 +159,13 @@ export class RevocationChecker {
       ...ocspUrls.map((url) => ({ method: 'ocsp' as const, url })),
       ...crlDistributionPoints.map((url) => ({ method: 'crl' as const, url })),
     ];
+    // Every answer already cached (the usual case: each new connection of a known client re-checks its chain) and none
+    // "revoked": the same slots, computed without the per-step promises, closures and race below.
+    const known = this.fromCache(plan, cert, issuer, now);
+    if (known) return summarize(cert, known);
     // Every pointer is asked at once, within the same budget: a "good" from OCSP must not hide a CRL that lists the
     // certificate (issue 7: fail closed when they disagree). Slots keep plan order so the report reads OCSP first.
-    const slots: ({ attempt: RevocationAttempt; result?: Definite } | undefined)[] = plan.map(() => undefined);
+    const slots: (Slot | undefined)[] = plan.map(() => undefined);
     let revokedSeen: () => void = () => {};
     const anyRevoked = new Promise<void>((resolve) => (revokedSeen = resolve));
     const runs = plan.map(async (step, k) => {
@@ -178,18 +182,32 @@ export class RevocationChecker {
     });
     // "revoked" anywhere decides at once; otherwise wait for every answer (each is bounded by the request budget).
     await Promise.race([Promise.all(runs), anyRevoked]);
-    const done = slots.filter((s): s is NonNullable<typeof s> => s !== undefined);
-    const attempts = done.map((s) => s.attempt);
-    const revoked = done.find((s) => s.result?.outcome === 'revoked');
-    if (revoked) return element(cert, revoked.result!, attempts, false, revoked.attempt.method);
-    // A definite "good" from one method stands when the other fails to answer (OCSP good + CRL unreachable is good:
-    // each alone is enough for .NET, and the CRL is only the fallback); a failure never overrides a "revoked" above.
-    const good = done.find((s) => s.result?.outcome === 'good');
-    if (good) return element(cert, good.result!, attempts, false, good.attempt.method);
-    const lastUnknown = [...done].reverse().find((s) => s.result?.outcome === 'unknown')?.result;
-    const offline = attempts.some((a) => a.outcome === 'error' || a.outcome === 'refused');
-    const summary = attempts.map((a) => `${a.method.toUpperCase()} ${a.url}: ${a.detail}`).join('; ');
-    return element(cert, { outcome: 'unknown', detail: lastUnknown && !offline ? lastUnknown.detail : `no responder gave a usable answer (${summary})` }, attempts, offline);
+    return summarize(cert, slots.filter((s): s is Slot => s !== undefined));
+  }
+
+  /**
+   * The slots checkOne would fill, when every step can be answered from the caches without waiting and none says
+   * "revoked" (then the async path waits for all of them too, so the report is the same); undefined otherwise.
+   */
+  private fromCache(plan: readonly { method: 'ocsp' | 'crl'; url: string }[], cert: RevocationSubject, issuer: RevocationSubject, now: Date): Slot[] | undefined {
+    const slots: Slot[] = [];
+    for (const step of plan) {
+      const t0 = Date.now();
+      let answer: { result: Definite; cached: boolean } | undefined;
+      try {
+        if (step.method === 'ocsp') answer = this.cachedOcsp(cert, issuer, now);
+        else {
+          const entry = this.freshCrl(step.url, now);
+          answer = entry ? this.judgeCrl(entry, true, cert, issuer, now) : undefined;
+        }
+      } catch (err) {
+        slots.push({ attempt: { method: step.method, url: step.url, outcome: 'error', detail: (err as Error).message, cached: false, ms: Date.now() - t0 } });
+        continue;
+      }
+      if (!answer || answer.result.outcome === 'revoked') return undefined;
+      slots.push({ attempt: { method: step.method, url: step.url, outcome: answer.result.outcome, detail: answer.result.detail, cached: answer.cached, ms: Date.now() - t0 }, result: answer.result });
+    }
+    return slots;
   }
 
   private shared<T>(key: string, run: () => Promise<T>): Promise<T> {
@@ -200,11 +218,21 @@ export class RevocationChecker {
     return p;
   }
 
+  private cachedOcsp(cert: RevocationSubject, issuer: RevocationSubject, now: Date): { result: Definite; cached: boolean } | undefined {
+    const hit = this.ocspCache.get(`${issuer.thumbprint}:${serialHexOf(cert.info.serial)}`);
+    return hit && hit.expires > now.getTime() ? { result: fromOcsp(hit.single), cached: true } : undefined;
+  }
+
+  private freshCrl(url: string, now: Date): CachedCrl | undefined {
+    const entry = this.crlCache.get(url);
+    return entry && entry.crl.nextUpdate && entry.crl.nextUpdate.getTime() > now.getTime() ? entry : undefined;
+  }
+
   private async tryOcsp(url: string, cert: RevocationSubject, issuer: RevocationSubject, timeoutMs: number, now: Date): Promise<{ result: Definite; cached: boolean }> {
+    const hit = this.cachedOcsp(cert, issuer, now);
+    if (hit) return hit;
     const serialHex = serialHexOf(cert.info.serial);
     const key = `${issuer.thumbprint}:${serialHex}`;
-    const hit = this.ocspCache.get(key);
-    if (hit && hit.expires > now.getTime()) return { result: fromOcsp(hit.single), cached: true };
     const single = await this.shared(`ocsp ${url} ${key}`, async () => {
       const res = await fetchBounded(url, {
         method: 'POST',
@@ -235,9 +263,9 @@ export class RevocationChecker {
   }
 
   private async tryCrl(url: string, cert: RevocationSubject, issuer: RevocationSubject, timeoutMs: number, now: Date): Promise<{ result: Definite; cached: boolean }> {
-    let entry = this.crlCache.get(url);
+    let entry = this.freshCrl(url, now);
     let cached = true;
-    if (!entry || !entry.crl.nextUpdate || entry.crl.nextUpdate.getTime() <= now.getTime()) {
+    if (!entry) {
       cached = false;
       entry = await this.shared(`crl ${url}`, async () => {
         const res = await fetchBounded(url, { method: 'GET', timeoutMs, maxBytes: this.maxBytes, allowNonLoopback: this.allowNonLoopback });
@@ -255,6 +283,11 @@ export class RevocationChecker {
         return fresh;
       });
     }
+    return this.judgeCrl(entry, cached, cert, issuer, now);
+  }
+
+  /** The certificate's status on a CRL in hand (throws AttemptError when the CRL cannot be used). */
+  private judgeCrl(entry: CachedCrl, cached: boolean, cert: RevocationSubject, issuer: RevocationSubject, now: Date): { result: Definite; cached: boolean } {
     const { crl } = entry;
     let ok = entry.verified.get(issuer.thumbprint);
     if (ok === undefined) {
@@ -270,6 +303,23 @@ export class RevocationChecker {
     }
     return { result: { outcome: 'good', detail: `not on the CRL (thisUpdate ${crl.thisUpdate.toISOString()})` }, cached };
   }
+}
+
+type Slot = { attempt: RevocationAttempt; result?: Definite };
+
+/** One element's verdict from its finished attempts (plan order). */
+function summarize(cert: RevocationSubject, done: readonly Slot[]): ElementRevocation {
+  const attempts = done.map((s) => s.attempt);
+  const revoked = done.find((s) => s.result?.outcome === 'revoked');
+  if (revoked) return element(cert, revoked.result!, attempts, false, revoked.attempt.method);
+  // A definite "good" from one method stands when the other fails to answer (OCSP good + CRL unreachable is good:
+  // each alone is enough for .NET, and the CRL is only the fallback); a failure never overrides a "revoked" above.
+  const good = done.find((s) => s.result?.outcome === 'good');
+  if (good) return element(cert, good.result!, attempts, false, good.attempt.method);
+  const lastUnknown = [...done].reverse().find((s) => s.result?.outcome === 'unknown')?.result;
+  const offline = attempts.some((a) => a.outcome === 'error' || a.outcome === 'refused');
+  const summary = attempts.map((a) => `${a.method.toUpperCase()} ${a.url}: ${a.detail}`).join('; ');
+  return element(cert, { outcome: 'unknown', detail: lastUnknown && !offline ? lastUnknown.detail : `no responder gave a usable answer (${summary})` }, attempts, offline);
 }
 
 const sameSerial = (a: string, b: string): boolean => a.replace(/^(00)+/, '') === b.replace(/^(00)+/, '');
@@ -290,11 +340,20 @@ function fromOcsp(single: OcspSingleStatus): Definite {
   }
 }
 
+// The .NET subject string of a chain element, formatted once per parsed name: every connection's check reports it,
+// and formatting the DN again each time was a quarter of a cached (all-hits) chain check.
+const subjects = new WeakMap<object, string>();
+function subjectOf(cert: RevocationSubject): string {
+  let text = subjects.get(cert.info.subject);
+  if (text === undefined) subjects.set(cert.info.subject, (text = formatDotnet(cert.info.subject)));
+  return text;
+}
+
 function element(cert: RevocationSubject, result: Definite, attempts: RevocationAttempt[], offline: boolean, source?: 'ocsp' | 'crl'): ElementRevocation {
   const flags: ChainStatusFlag[] = result.outcome === 'revoked' ? ['Revoked'] : result.outcome === 'unknown' ? (offline ? ['RevocationStatusUnknown', 'OfflineRevocation'] : ['RevocationStatusUnknown']) : [];
   return {
     thumbprint: cert.thumbprint,
-    subject: formatDotnet(cert.info.subject),
+    subject: subjectOf(cert),
     status: result.outcome,
     ...(source && result.outcome !== 'unknown' ? { source } : {}),
     ...(result.revokedAt ? { revokedAt: result.revokedAt } : {}),

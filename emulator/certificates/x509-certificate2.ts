@@ -82,6 +82,22 @@ function nameTypeOf(arg: unknown): (typeof NAME_TYPES)[number] | undefined {
   return NAME_TYPES.find((t) => t === String(arg).replace(/^X509NameType\./, ''));
 }
 
+const VALID: ValidationResult = Object.freeze({ ok: true });
+
+function failure(reason: CertificateFailureReason, detail: string, revocationDetail?: string): ValidationResult {
+  return { ok: false, reason, message: MESSAGES[reason], detail, ...(revocationDetail !== undefined ? { revocationDetail } : {}) };
+}
+
+/** Every CA of the chain (index > 0) within its validity period at t (the leaf's dates are checked on their own). */
+function casInTime(chain: BuiltChain, t: number): boolean {
+  const elements = chain.elements;
+  for (let i = 1; i < elements.length; i++) {
+    const info = elements[i]!.info;
+    if (info.notBefore.getTime() > t || info.notAfter.getTime() < t) return false;
+  }
+  return true;
+}
+
 export class X509Certificate2 implements HostObject {
   readonly [HOST_OBJECT] = true as const;
   readonly typeName = 'X509Certificate2';
@@ -198,36 +214,34 @@ export class X509Certificate2 implements HostObject {
     return result;
   }
 
+  // Called on every request that validates (kept-alive connections re-check each time): no closure, no option
+  // spreading, and the chain's dates checked in place — the per-call allocations were most of its cost.
   private runChecks(requested: ValidateOptions, now: Date): ValidationResult {
-    const opts = { ...requested, ...validityChecks(requested.checkNotBefore, requested.checkNotAfter, this.faults), checkRevocation: revocationCheck(requested.checkRevocation, this.faults) };
-    const fail = (reason: CertificateFailureReason, detail: string, revocationDetail?: string): ValidationResult => ({
-      ok: false,
-      reason,
-      message: MESSAGES[reason],
-      detail,
-      ...(revocationDetail !== undefined ? { revocationDetail } : {}),
-    });
-    if (opts.checkNotBefore && this.info.notBefore.getTime() > now.getTime()) {
-      return fail('ClientCertificateNotYetValid', `the certificate is not valid before ${this.info.notBefore.toISOString()}`);
+    const validity = validityChecks(requested.checkNotBefore, requested.checkNotAfter, this.faults);
+    const t = now.getTime();
+    if (validity.checkNotBefore && this.info.notBefore.getTime() > t) {
+      return failure('ClientCertificateNotYetValid', `the certificate is not valid before ${this.info.notBefore.toISOString()}`);
     }
-    if (opts.checkNotAfter && this.info.notAfter.getTime() < now.getTime()) {
-      return fail('ClientCertificateExpired', `the certificate expired at ${this.info.notAfter.toISOString()}`);
+    if (validity.checkNotAfter && this.info.notAfter.getTime() < t) {
+      return failure('ClientCertificateExpired', `the certificate expired at ${this.info.notAfter.toISOString()}`);
     }
-    if (opts.checkTrust) {
+    if (requested.checkTrust) {
       const chain = this.chain();
       // The leaf's own dates are the two checks above; an expired or not-yet-valid CA breaks trust.
-      const problems: ChainProblem[] = [...chain.problems, ...timeProblems(chain, now).filter((p) => p.index > 0)];
-      if (problems.length > 0) return fail('ClientCertificateNotTrusted', problems.map((p) => `${p.flag}: ${p.message}`).join('; '));
-    }
-    if (opts.checkRevocation) {
-      const report = this.revocationReport;
-      if (!report) return fail('ClientCertificateRevoked', 'revocation status not prepared', 'revocation status not prepared');
-      if (report.status !== 'good') {
-        const flags = [...new Set(report.elements.flatMap((e) => e.flags))].join(', ');
-        return fail('ClientCertificateRevoked', `${flags}: ${report.detail}`, report.detail);
+      if (chain.problems.length > 0 || !casInTime(chain, t)) {
+        const problems: ChainProblem[] = [...chain.problems, ...timeProblems(chain, now).filter((p) => p.index > 0)];
+        if (problems.length > 0) return failure('ClientCertificateNotTrusted', problems.map((p) => `${p.flag}: ${p.message}`).join('; '));
       }
     }
-    return { ok: true };
+    if (revocationCheck(requested.checkRevocation, this.faults)) {
+      const report = this.revocationReport;
+      if (!report) return failure('ClientCertificateRevoked', 'revocation status not prepared', 'revocation status not prepared');
+      if (report.status !== 'good') {
+        const flags = [...new Set(report.elements.flatMap((e) => e.flags))].join(', ');
+        return failure('ClientCertificateRevoked', `${flags}: ${report.detail}`, report.detail);
+      }
+    }
+    return VALID;
   }
 
   /** X509Certificate2.Verify(): chain to a trusted root, every element in its validity period, revocation online. */

@@ -111,13 +111,15 @@ export interface Plan {
 const fromConnection = (cached: boolean, why: string): Plan => ({ obtain: cached ? 'none' : 'handshake', bodyRule: 'stream', certificate: 'connection', why });
 const nullCertificate = (why: string): Plan => ({ obtain: 'none', bodyRule: 'stream', certificate: 'null', why });
 
+// The plans of nearly every request (a connection that holds its certificate; a route no policy reads it on) are
+// constants: no object per request, and the front reuses their frozen timeline detail (request-handler.ts).
+const FROM_RENEGOTIATION = Object.freeze(fromConnection(true, 'certificate cached on the connection from its renegotiation'));
+const FROM_HANDSHAKE = Object.freeze(fromConnection(false, 'certificate from the first handshake'));
+const NOT_READ = Object.freeze(nullCertificate('no policy reads the certificate'));
+
 export function planRequest(s: TierSettings, r: RequestFacts): Plan {
   const family = tierFamily(s.sku);
-  if (r.certificateOnConnection) {
-    return r.renegotiatedBefore
-      ? fromConnection(true, 'certificate cached on the connection from its renegotiation')
-      : fromConnection(false, 'certificate from the first handshake');
-  }
+  if (r.certificateOnConnection) return r.renegotiatedBefore ? FROM_RENEGOTIATION : FROM_HANDSHAKE;
   if (requiresCertificateOnEveryCall(s)) {
     return {
       ...nullCertificate('consumption with enableClientCertificate requires a certificate on every call'),
@@ -126,7 +128,7 @@ export function planRequest(s: TierSettings, r: RequestFacts): Plan {
         : { kind: 'close-connection' },
     };
   }
-  if (!r.readsClientCertificate) return nullCertificate('no policy reads the certificate');
+  if (!r.readsClientCertificate) return NOT_READ;
   if (requestsCertificateInHandshake(s)) return nullCertificate('the certificate was requested in the first handshake and the client sent none');
   if (family === 'consumption' || family === 'v2') return nullCertificate(`${family} tiers never renegotiate`);
   if (r.renegotiatedBefore) return nullCertificate('this connection renegotiated already and got no certificate');

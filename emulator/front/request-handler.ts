@@ -88,17 +88,21 @@ export async function handleRequest(ctx: FrontContext, req: AnyRequest, res: Any
   }
   const tlsVersion = socket.getProtocol() ?? undefined;
   const r = ctx.store.openRequest(conn.timeline, method, target, http2 ? 'HTTP/2' : 'HTTP/1.1', tlsVersion);
-  const answer = (resp: GatewayResponse, close = false): void => {
-    r.status = resp.status;
-    r.record('response', { status: resp.status, bytes: resp.body.length, close });
-    writeResponse(res, r.id, resp, { http2, close });
-  };
+  const run: Run = { http2, socket, conn, r, method, target, tlsVersion, expectContinue, res };
   try {
-    await runRequest(ctx, req, res, { http2, socket, conn, r, method, target, tlsVersion, expectContinue, answer });
+    await runRequest(ctx, req, res, run);
   } catch (err) {
     r.record('front-error', { message: err instanceof Error ? err.message : String(err) });
-    answer(jsonResponse(500, 'Internal server error'), true);
+    answer(run, jsonResponse(500, 'Internal server error'), true);
   }
+}
+
+// A module function, not a closure made per request (each closure costs an allocation, and under tsx a __name call).
+function answer(run: Run, resp: GatewayResponse, close = false): void {
+  const { r } = run;
+  r.status = resp.status;
+  r.record('response', { status: resp.status, bytes: resp.body.length, close });
+  writeResponse(run.res, r.id, resp, { http2: run.http2, close });
 }
 
 interface Run {
@@ -110,21 +114,21 @@ interface Run {
   readonly target: string;
   readonly tlsVersion?: string;
   readonly expectContinue: boolean;
-  readonly answer: (resp: GatewayResponse, close?: boolean) => void;
+  readonly res: AnyResponse;
 }
 
 async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, run: Run): Promise<void> {
-  const { http2, socket, conn, r, answer } = run;
-  const url = new URL(run.target, `https://${req.headers.host ?? req.headers[':authority'] ?? ctx.hostName}`);
+  const { http2, socket, conn, r } = run;
+  const url = requestUrl(run.target, req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? ctx.hostName);
   const match = ctx.pipeline.match(run.method, url.pathname);
-  r.record('route', match ? { api: match.apiName, operation: match.operationName, readsClientCertificate: match.needs.readsClientCertificate } : { matched: false });
+  r.record('route', routeDetail(match));
   const framing = bodyFraming(req);
   const plan: Plan = planRequest(ctx.tier, {
     protocol: http2 ? 'HTTP/2' : 'HTTP/1.1', tlsVersion: run.tlsVersion ?? 'unknown', method: run.method, body: framing,
     expectContinue: run.expectContinue, readsClientCertificate: match?.needs.readsClientCertificate ?? false,
     certificateOnConnection: conn.certificate !== null, renegotiatedBefore: conn.renegotiated,
   });
-  r.record('plan', { obtain: plan.obtain, bodyRule: plan.bodyRule, certificate: plan.certificate, why: plan.why, reject: plan.reject?.kind });
+  r.record('plan', planDetail(plan));
 
   if (plan.reject) {
     if (plan.reject.kind === 'rst-stream-http-1.1-required' && http2) {
@@ -132,25 +136,27 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
       resetWithHttp11Required(req as Http2ServerRequest);
       return;
     }
-    if (plan.reject.kind === 'status') return answer(jsonResponse(plan.reject.status, plan.reject.message));
+    if (plan.reject.kind === 'status') return answer(run, jsonResponse(plan.reject.status, plan.reject.message));
     r.record('connection-closed', { reason: plan.why });
     socket.destroy();
     return;
   }
   if (!match) {
     if (run.expectContinue) res.writeContinue();
-    return answer(jsonResponse(404, 'Resource not found'));
+    return answer(run, jsonResponse(404, 'Resource not found'));
   }
 
-  let body: Buffer = Buffer.alloc(0);
+  let body: Buffer = EMPTY_BODY;
   let closeAfter = false;
   let certificateAllowed = true;
 
   switch (plan.bodyRule) {
     case 'stream': {
       if (run.expectContinue) res.writeContinue();
-      const got = await readRecorded(req, r, ctx.maxBodyBytes);
-      if (got.overflow) return answer(jsonResponse(413, 'Request entity too large'), true);
+      // No body by its framing (no Content-Length / chunked, or a finished h2 stream): nothing to wait for. Awaiting
+      // the stream's 'end' cost five listeners and a promise per request; the timeline records the same event.
+      const got = framing.kind === 'none' ? noBody(req, r) : await readRecorded(req, r, ctx.maxBodyBytes);
+      if (got.overflow) return answer(run, jsonResponse(413, 'Request entity too large'), true);
       body = got.body;
       break;
     }
@@ -179,20 +185,22 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
       });
       if (end.kind !== 'answer') return;
       closeAfter = true;
-      if (end.outcome === '403') return answer(jsonResponse(403, 'Forbidden'), true);
+      if (end.outcome === '403') return answer(run, jsonResponse(403, 'Forbidden'), true);
       certificateAllowed = false; // the documented symptom: the policy sees null
       break;
     }
   }
 
-  const certificate = certificateAllowed && conn.certificate ? await certificateFor(ctx, conn, r, match.needs.readsClientCertificate) : null;
+  const certificate = certificateAllowed && conn.certificate
+    ? (readyCertificate(conn, match.needs.readsClientCertificate, ctx) ?? await certificateFor(ctx, conn, r, match.needs.readsClientCertificate))
+    : null;
   const request: GatewayRequest = {
     id: r.id, method: run.method, url, headers: headersOf(req, ctx.tier), ipAddress: socket.remoteAddress ?? '',
     body, protocol: http2 ? 'HTTP/2' : 'HTTP/1.1', certificate,
   };
-  r.record('pipeline-start', { certificate: certificate !== null });
+  r.record('pipeline-start', certificate !== null ? WITH_CERTIFICATE : WITHOUT_CERTIFICATE);
   const response = await ctx.pipeline.execute(match, request, ctx.backendFor(match), r.recordEvent);
-  answer(response, closeAfter);
+  answer(run, response, closeAfter);
 }
 
 // Module-level helpers rather than per-request closures: each closure a request allocates costs on every call.
@@ -201,10 +209,77 @@ async function renegotiate(socket: TLSSocket, conn: ConnectionState, r: RequestT
   return result.outcome === 'completed';
 }
 
+const EMPTY_BODY = Buffer.alloc(0); // zero-length: cannot be written to, safe to share
+
+const NO_BODY = Object.freeze({ body: EMPTY_BODY, overflow: false });
+
+function noBody(req: AnyRequest, r: RequestTimeline): { body: Buffer; overflow: boolean } {
+  req.resume(); // let the (empty) stream end so the connection moves on to its next request
+  r.record('body-read', NOTHING_READ);
+  return NO_BODY;
+}
+
+// Timeline details that repeat request after request are built once and shared (frozen): fewer objects per request,
+// and far fewer held by the timeline store, which keeps thousands of requests' events (less for the GC to trace).
+const NOTHING_READ = Object.freeze({ bytes: 0, overflow: false });
+const WITH_CERTIFICATE = Object.freeze({ certificate: true });
+const WITHOUT_CERTIFICATE = Object.freeze({ certificate: false });
+const NO_ROUTE = Object.freeze({ matched: false });
+const routeDetails = new WeakMap<RouteMatch, Readonly<Record<string, unknown>>>();
+const planDetails = new WeakMap<Plan, Readonly<Record<string, unknown>>>();
+
+function routeDetail(match: RouteMatch | null): Readonly<Record<string, unknown>> {
+  if (!match) return NO_ROUTE;
+  let detail = routeDetails.get(match);
+  if (!detail) {
+    detail = Object.freeze({ api: match.apiName, operation: match.operationName, readsClientCertificate: match.needs.readsClientCertificate });
+    if (Object.isFrozen(match)) routeDetails.set(match, detail); // a shared (remembered) match: worth keeping
+  }
+  return detail;
+}
+
+function planDetail(plan: Plan): Readonly<Record<string, unknown>> {
+  let detail = planDetails.get(plan);
+  if (!detail) {
+    detail = Object.freeze({ obtain: plan.obtain, bodyRule: plan.bodyRule, certificate: plan.certificate, why: plan.why, reject: plan.reject?.kind });
+    if (Object.isFrozen(plan)) planDetails.set(plan, detail); // one of the planner's constant plans
+  }
+  return detail;
+}
+
+// A plain host[:port] Host (the usual case) joined to an origin-form target is parsed once instead of twice (base,
+// then target). Anything the URL parser could read differently when joined — a target starting "//" or "/\\", tabs or
+// newlines (stripped by the parser), absolute-form, odd Host characters — takes the two-argument form, as before.
+// (Checked against the two-argument form on 200,000 random targets: identical.)
+const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
+const ORIGIN_FORM = /^\/(?![/\\])[^\t\n\r]*$/;
+
+/** The request's absolute URL, as `new URL(target, \`https://${host}\`)` gives it (exported for its test). */
+export function requestUrl(target: string, host: string): URL {
+  if (ORIGIN_FORM.test(target) && PLAIN_HOST.test(host)) return new URL(`https://${host}${target}`);
+  return new URL(target, `https://${host}`);
+}
+
 async function readRecorded(req: AnyRequest, r: RequestTimeline, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
   const got = await readBody(req, r, limit);
   r.record('body-read', { bytes: got.body.length, overflow: got.overflow });
   return got;
+}
+
+/** What the connection's certificate promises settled to, once they have: later requests need no await. */
+interface ReadyCertificate {
+  readonly peer: PeerCertificate;
+  readonly cert: X509Certificate2;
+  prepared: boolean;
+}
+const ready = new WeakMap<ConnectionState, ReadyCertificate>();
+
+/** The connection's certificate object without waiting, when an earlier request on it already built (and prepared) it. */
+function readyCertificate(conn: ConnectionState, prepare: boolean, ctx: FrontContext): X509Certificate2 | undefined {
+  const done = ready.get(conn);
+  if (!done || done.peer !== conn.certificate) return undefined;
+  if (prepare && ctx.prepareCertificate && !done.prepared) return undefined;
+  return done.cert;
 }
 
 async function certificateFor(ctx: FrontContext, conn: ConnectionState, r: RequestTimeline, prepare: boolean): Promise<X509Certificate2 | null> {
@@ -213,9 +288,12 @@ async function certificateFor(ctx: FrontContext, conn: ConnectionState, r: Reque
   conn.built ??= ctx.buildCertificate(peer);
   try {
     const cert = (await conn.built) as X509Certificate2;
+    let done = ready.get(conn);
+    if (!done || done.peer !== peer) ready.set(conn, (done = { peer, cert, prepared: false }));
     if (prepare && ctx.prepareCertificate) {
       conn.prepared ??= ctx.prepareCertificate(cert, r.recordEvent);
       await conn.prepared;
+      done.prepared = true;
     }
     return cert;
   } catch (err) {

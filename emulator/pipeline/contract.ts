@@ -65,7 +65,11 @@ export interface GatewayResponse {
   readonly body: Buffer;
 }
 
-export type Backend = (request: BackendRequest) => Promise<GatewayResponse>;
+/**
+ * A backend answers with a promise, or (additive) with the response itself when it has it at once — the in-process
+ * echo does: forward-request then needs no timeout timer and no extra promise.
+ */
+export type Backend = (request: BackendRequest) => Promise<GatewayResponse> | GatewayResponse;
 
 /** A loaded configuration's policies and routes. Built once; `execute` is called per request. */
 export interface Pipeline {

@@ -9,7 +9,7 @@ import { compose, type ComposedPolicies } from './compose';
 import { createContext } from './context';
 import type { Backend, GatewayRequest, GatewayResponse, Pipeline, RecordEvent, RouteMatch } from './contract';
 import { apimErrorBody, INTERNAL_SERVER_ERROR, PolicyFailure, PolicyLoadError } from './errors';
-import { Execution, newResponse, type PipelineEnvironment, type RouteInfo } from './execution';
+import { Execution, newResponse, type Flow, type PipelineEnvironment, type RouteInfo } from './execution';
 import { HeaderStore } from './header-store';
 import type { PolicyDocument, Scope } from './policy-ast';
 import { loadPolicyDocument, type PolicySource } from './policy-loader';
@@ -55,6 +55,11 @@ interface Route {
   readonly policies: ComposedPolicies;
 }
 
+/** Distinct (method, path) pairs whose route match is remembered. */
+const MATCH_CACHE_LIMIT = 1024;
+/** Longer paths are matched every time, so the cache stays small (≤ 1024 × 512 characters of keys). */
+const MATCH_CACHE_PATH_LIMIT = 512;
+
 const routeKey = (api: string, operation: string | undefined) => `${api}\u0000${operation ?? ''}`;
 
 export function createPipeline(config: PipelineConfig): Pipeline {
@@ -95,33 +100,81 @@ export function createPipeline(config: PipelineConfig): Pipeline {
     faults: config.faults ?? NO_FAULTS,
   };
 
+  // The same few paths arrive request after request: remember what they matched (bounded, oldest dropped first) instead
+  // of splitting, lower-casing and decoding the path against every template each time. Answers are frozen and shared.
+  const matched = new Map<string, RouteMatch | null>();
+  const routeOf = new WeakMap<RouteMatch, Route>();
+  const needsOf = new Map<Route, RouteMatch['needs']>();
+
   return {
     match(method: string, path: string): RouteMatch | null {
+      const key = `${method}\u0000${path}`;
+      const known = matched.get(key);
+      if (known !== undefined) return known;
       const found = router.match(method, path);
-      if (!found) return null;
-      const { info, policies } = found.value;
-      return { apiName: info.apiName, operationName: info.operationName, needs: { readsClientCertificate: policies.readsClientCertificate, checksRevocation: policies.checksRevocation }, params: found.params };
+      let answer: RouteMatch | null = null;
+      if (found) {
+        const route = found.value;
+        const { info, policies } = route;
+        let needs = needsOf.get(route);
+        if (!needs) needsOf.set(route, (needs = Object.freeze({ readsClientCertificate: policies.readsClientCertificate, checksRevocation: policies.checksRevocation })));
+        answer = Object.freeze({ apiName: info.apiName, operationName: info.operationName, needs, params: Object.freeze(found.params) });
+        routeOf.set(answer, route);
+      }
+      if (path.length <= MATCH_CACHE_PATH_LIMIT) {
+        if (matched.size >= MATCH_CACHE_LIMIT) matched.delete(matched.keys().next().value!);
+        matched.set(key, answer);
+      }
+      return answer;
     },
     execute(match: RouteMatch, request: GatewayRequest, backend: Backend, record: RecordEvent): Promise<GatewayResponse> {
-      const route = routes.get(routeKey(match.apiName, match.operationName));
+      const route = routeOf.get(match) ?? routes.get(routeKey(match.apiName, match.operationName));
       if (!route) throw new Error(`execute: no operation "${match.operationName}" in API "${match.apiName}" (a RouteMatch from another pipeline?)`);
-      return run(route, new Execution(env, route.info, match, request, backend, record, runPolicy, createContext));
+      const result = run(route, new Execution(env, route.info, match, request, backend, record, runPolicy, createContext));
+      return result instanceof Promise ? result : Promise.resolve(result);
     },
   };
 }
 
-async function run(route: Route, exec: Execution): Promise<GatewayResponse> {
-  const p = route.policies;
+const SECTIONS_IN_ORDER = ['inbound', 'backend', 'outbound'] as const;
+
+/**
+ * inbound → backend → outbound; a section that stops (return-response, …) ends the run with the response as it is.
+ * Runs synchronously while every policy does (the usual case once the certificate's revocation status is cached) and
+ * continues asynchronously from the first section that waits: no promise chain per request when nothing waits.
+ */
+function run(route: Route, exec: Execution): GatewayResponse | Promise<GatewayResponse> {
   const certificate = exec.request.certificate;
   // Expressions are synchronous: Verify() reads a revocation status fetched beforehand (bounded, cached, never throws).
-  if (p.checksRevocation && certificate && !certificate.revocation) await certificate.prepare({ record: exec.record });
+  if (route.policies.checksRevocation && certificate && !certificate.revocation) {
+    return certificate.prepare({ record: exec.record }).then(() => runSections(route, exec));
+  }
+  return runSections(route, exec);
+}
+
+function runSections(route: Route, exec: Execution): GatewayResponse | Promise<GatewayResponse> {
   try {
-    exec.section = 'inbound';
-    if ((await exec.runList(p.inbound)) === 'stop') return toGatewayResponse(exec);
-    exec.section = 'backend';
-    if ((await exec.runList(p.backend)) === 'stop') return toGatewayResponse(exec);
-    exec.section = 'outbound';
-    await exec.runList(p.outbound);
+    for (let i = 0; i < SECTIONS_IN_ORDER.length; i++) {
+      const section = SECTIONS_IN_ORDER[i]!;
+      exec.section = section;
+      const flow = exec.runList(route.policies[section]);
+      if (typeof flow !== 'string') return finishSections(route, exec, i, flow);
+      if (flow === 'stop') break;
+    }
+    return toGatewayResponse(exec);
+  } catch (error) {
+    return handleError(route, exec, error);
+  }
+}
+
+async function finishSections(route: Route, exec: Execution, from: number, pending: Promise<Flow>): Promise<GatewayResponse> {
+  try {
+    if ((await pending) === 'stop') return toGatewayResponse(exec);
+    for (let i = from + 1; i < SECTIONS_IN_ORDER.length; i++) {
+      const section = SECTIONS_IN_ORDER[i]!;
+      exec.section = section;
+      if ((await exec.runList(route.policies[section])) === 'stop') break;
+    }
     return toGatewayResponse(exec);
   } catch (error) {
     return handleError(route, exec, error);

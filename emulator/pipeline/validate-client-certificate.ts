@@ -90,11 +90,21 @@ export function loadValidateClientCertificate(r: ElementReader): ValidateClientC
   return node;
 }
 
-export async function runValidateClientCertificate(node: ValidateClientCertificateNode, exec: Execution): Promise<Flow> {
-  const failure = await check(node, exec);
+export function runValidateClientCertificate(node: ValidateClientCertificateNode, exec: Execution): Flow | Promise<Flow> {
+  const cert = exec.request.certificate;
+  // Revocation status is fetched once per certificate (the front usually did it already; Verify() needs it too).
+  // Only that fetch is asynchronous: with the status in hand the policy runs synchronously (no promise per request).
+  if (cert && node.validateRevocation && !cert.revocation) return cert.prepare({ record: exec.record }).then(() => decide(node, exec));
+  return decide(node, exec);
+}
+
+const PASSED = Object.freeze({ kind: 'policy', detail: Object.freeze({ policy: 'validate-client-certificate', result: 'passed' }) });
+
+function decide(node: ValidateClientCertificateNode, exec: Execution): Flow {
+  const failure = check(node, exec);
   const policy = 'validate-client-certificate';
   if (!failure) {
-    exec.record({ kind: 'policy', detail: { policy, result: 'passed' } });
+    exec.record(PASSED); // the same event every time: one shared, frozen object
     return 'continue';
   }
   exec.record({ kind: 'policy', detail: { policy, result: node.ignoreError ? 'failed-ignored' : 'failed', reason: failure.reason, detail: failure.detail } });
@@ -104,11 +114,9 @@ export async function runValidateClientCertificate(node: ValidateClientCertifica
   throw new PolicyFailure(policy, failure.reason, failure.message, status === response.status ? response : { ...response, status, reason: 'Forbidden' });
 }
 
-async function check(node: ValidateClientCertificateNode, exec: Execution): Promise<{ reason: string; message: string; detail: string } | undefined> {
+function check(node: ValidateClientCertificateNode, exec: Execution): { reason: string; message: string; detail: string } | undefined {
   const cert = exec.request.certificate;
   if (!cert) return { reason: 'ClientCertificateNotFound', message: CERTIFICATE_NOT_FOUND_MESSAGE, detail: 'no client certificate' };
-  // Revocation status is fetched once per certificate (the front usually did it already; Verify() needs it too).
-  if (node.validateRevocation && !cert.revocation) await cert.prepare({ record: exec.record });
   const result = cert.validate({
     checkTrust: node.validateTrust,
     checkNotBefore: node.validateNotBefore,

@@ -28,7 +28,9 @@ export function loadChoose(r: ElementReader): ChooseNode {
   return { kind: 'choose', meta: r.meta, whens, otherwise };
 }
 
-export async function runChoose(node: ChooseNode, exec: Execution): Promise<Flow> {
+// Not async: the branch's policies usually finish synchronously (Execution.runList), and an async wrapper would cost a
+// promise and microtask turns per request for nothing.
+export function runChoose(node: ChooseNode, exec: Execution): Flow | Promise<Flow> {
   for (let i = 0; i < node.whens.length; i++) {
     const when = node.whens[i]!;
     exec.current = node;

@@ -5,6 +5,7 @@
 import type { ElementReader } from '../element-reader';
 import { INTERNAL_SERVER_ERROR, PolicyFailure } from '../errors';
 import type { Execution, Flow } from '../execution';
+import type { GatewayResponse } from '../contract';
 import { HeaderStore } from '../header-store';
 import type { ForwardRequestNode } from '../policy-ast';
 
@@ -18,28 +19,51 @@ export function loadForwardRequest(r: ElementReader): ForwardRequestNode {
   return { kind: 'forward-request', meta: r.meta, timeoutSeconds };
 }
 
-export async function runForwardRequest(node: ForwardRequestNode, exec: Execution): Promise<Flow> {
-  await forward(exec, node.timeoutSeconds);
-  return 'continue';
+export function runForwardRequest(node: ForwardRequestNode, exec: Execution): Flow | Promise<Flow> {
+  const pending = forward(exec, node.timeoutSeconds);
+  return pending === undefined ? 'continue' : pending.then(() => 'continue' as const);
 }
 
-export async function forward(exec: Execution, timeoutSeconds: number): Promise<void> {
+/**
+ * Calls the backend; undefined when it answered at once (the in-process echo returns its response, not a promise),
+ * else a promise. The 300 s timer and Promise.race exist only for a backend that has to wait: arming and clearing a
+ * timer plus two promises per request was pure cost for an answer that is already there (it cannot time out).
+ */
+export function forward(exec: Execution, timeoutSeconds: number): Promise<void> | undefined {
   const request = exec.request;
+  let answer: GatewayResponse | Promise<GatewayResponse>;
+  try {
+    answer = exec.backend({ method: request.method, url: request.outgoingUrl, headers: request.headers.toRecord(), body: request.body, clientCertificate: request.certificate });
+  } catch (e) {
+    throw backendFailure(e);
+  }
+  if (typeof (answer as Partial<Promise<GatewayResponse>>).then !== 'function') {
+    accept(exec, answer as GatewayResponse);
+    return undefined;
+  }
+  return awaitBackend(exec, answer as Promise<GatewayResponse>, timeoutSeconds);
+}
+
+async function awaitBackend(exec: Execution, pending: Promise<GatewayResponse>, timeoutSeconds: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new PolicyFailure('forward-request', 'Timeout', 'Request to the backend service timed out.', INTERNAL_SERVER_ERROR)), timeoutSeconds * 1000);
   });
   try {
-    const answer = await Promise.race([
-      exec.backend({ method: request.method, url: request.url, headers: request.headers.toRecord(), body: request.body, clientCertificate: request.certificate }),
-      timeout,
-    ]);
-    exec.response = { status: answer.status, reason: answer.reason ?? '', headers: HeaderStore.fromRecord(answer.headers), body: answer.body };
-    exec.record({ kind: 'backend', detail: { status: answer.status } });
+    accept(exec, await Promise.race([pending, timeout]));
   } catch (e) {
-    if (e instanceof PolicyFailure) throw e;
-    throw new PolicyFailure('forward-request', 'BackendConnectionFailure', `Error occured while calling backend service: ${(e as Error).message}`, INTERNAL_SERVER_ERROR);
+    throw backendFailure(e);
   } finally {
     clearTimeout(timer);
   }
+}
+
+function accept(exec: Execution, answer: GatewayResponse): void {
+  exec.response = { status: answer.status, reason: answer.reason ?? '', headers: HeaderStore.fromRecord(answer.headers), body: answer.body };
+  exec.record({ kind: 'backend', detail: { status: answer.status } });
+}
+
+function backendFailure(e: unknown): PolicyFailure {
+  if (e instanceof PolicyFailure) return e;
+  return new PolicyFailure('forward-request', 'BackendConnectionFailure', `Error occured while calling backend service: ${(e as Error).message}`, INTERNAL_SERVER_ERROR);
 }
