@@ -6,10 +6,11 @@
 //
 //   node --import tsx bench/soak.ts [--rounds 100] [--concurrency 10] [--timeout-ms 1000] [--body-kib 64]
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { askProbe, startMemoryProbe, type LiveObjects, type Usage } from '../test/reliability/support/memory-probe';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,7 +18,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const SELF = fileURLToPath(import.meta.url);
 
-interface Usage { fds: number; rssMiB: number; connectionsOpen: number }
+const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 
 async function emulatorRole(): Promise<void> {
   const { startLab, labConfig } = await import('../test/reliability/support/lab');
@@ -28,23 +29,11 @@ async function emulatorRole(): Promise<void> {
   writeFileSync(join(lab.dir, 'client.pem'), c.cert);
   writeFileSync(join(lab.dir, 'client.key.pem'), c.key, { mode: 0o600 });
   writeFileSync(join(lab.dir, 'ca.pem'), c.ca);
-  process.on('message', async (msg: string) => {
-    if (msg === 'usage') {
-      (globalThis as { gc?: () => void }).gc?.();
-      process.send!({ fds: readdirSync('/proc/self/fd').length, rssMiB: process.memoryUsage().rss / 2 ** 20, connectionsOpen: emu.connections().filter((x) => x.open).length } satisfies Usage);
-    }
-    if (msg === 'stop') {
-      await emu.close();
-      await lab.close();
-      process.exit(0);
-    }
-  });
+  startMemoryProbe(emu, async () => { await emu.close(); await lab.close(); });
   process.send!({ url: emu.url, dir: lab.dir });
 }
 
-function ask<T>(child: ChildProcess, msg: string): Promise<T> {
-  return new Promise((resolve) => { child.once('message', (m) => resolve(m as T)); child.send(msg); });
-}
+const ask = askProbe;
 
 function post(url: string, tls: { cert: string; key: string; ca: string }, body: Buffer): Promise<{ status: number; ms: number; connection?: string; error?: string }> {
   const started = performance.now();
@@ -64,13 +53,14 @@ async function orchestrate(): Promise<void> {
   const concurrency = Number(arg('concurrency', '10'));
   const timeoutMs = Number(arg('timeout-ms', '1000'));
   const body = Buffer.alloc(Number(arg('body-kib', '64')) * 1024, 0x61);
-  const emulator = fork(SELF, ['--role', 'emulator', '--timeout-ms', String(timeoutMs)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const emulator = fork(SELF, ['--role', 'emulator', '--timeout-ms', String(timeoutMs)], { execArgv: ['--import', 'tsx', '--expose-gc', '--disable-warning=ExperimentalWarning'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ url: string; dir: string }>((resolve) => emulator.once('message', (m) => resolve(m as never)));
   const tls = { cert: readFileSync(join(ready.dir, 'client.pem'), 'utf8'), key: readFileSync(join(ready.dir, 'client.key.pem'), 'utf8'), ca: readFileSync(join(ready.dir, 'ca.pem'), 'utf8') };
   // Control: a small POST renegotiates and passes (the deadlock needs the large body).
   const control = await post(`${ready.url}/validate/small`, tls, Buffer.alloc(1024, 0x61));
   await new Promise((r) => setTimeout(r, 1000));
   const before = await ask<Usage>(emulator, 'usage');
+  const liveBefore = await ask<LiveObjects>(emulator, 'live');
 
   const results: Awaited<ReturnType<typeof post>>[] = [];
   let peak = before;
@@ -78,12 +68,13 @@ async function orchestrate(): Promise<void> {
   for (let i = 0; i < rounds; i += concurrency) {
     const batch = await Promise.all(Array.from({ length: Math.min(concurrency, rounds - i) }, (_, k) => post(`${ready.url}/validate/deadlock-${i + k}`, tls, body)));
     results.push(...batch);
-    const u = await ask<Usage>(emulator, 'usage');
+    const u = await ask<Usage>(emulator, 'fds');
     if (u.fds > peak.fds) peak = u;
   }
   const wall = performance.now() - started;
   await new Promise((r) => setTimeout(r, 2000));
   const after = await ask<Usage>(emulator, 'usage');
+  const liveAfter = await ask<LiveObjects>(emulator, 'live');
   const exited = new Promise((r) => emulator.once('exit', r));
   emulator.send('stop');
   await exited;
@@ -104,13 +95,15 @@ async function orchestrate(): Promise<void> {
     ['Connection: close on the 403', `${released.filter((r) => r.connection === 'close').length} / ${released.length}`],
     ['wall time', `${(wall / 1000).toFixed(1)} s`],
     ['emulator fds before / peak / after', `${before.fds} / ${peak.fds} / ${after.fds}`],
-    ['emulator RSS before / after (MiB)', `${before.rssMiB.toFixed(1)} / ${after.rssMiB.toFixed(1)}`],
+    ['emulator RSS before / after (MiB, after GC)', `${mib(before.rss)} / ${mib(after.rss)}`],
+    ['emulator heapUsed before / after (MiB, after GC)', `${mib(before.heapUsed)} / ${mib(after.heapUsed)}`],
+    ['live TLS sockets in the emulator before / after', `${liveBefore.tlsSockets} / ${liveAfter.tlsSockets}`],
     ['open connections in the emulator after', `${after.connectionsOpen}`],
   ];
   console.log('\ncertgate soak: renegotiation deadlock — measured under load (shared 2-core machine)\n');
   for (const [k, v] of rows) console.log(`  ${k.padEnd(48)} ${v}`);
-  const ok = control.status === 200 && released.length === rounds && early.length === 0 && late.length === 0 && after.fds - before.fds < 10 && after.connectionsOpen === 0;
-  console.log(`\n${ok ? 'PASS' : 'FAIL'}: every deadlock released by a 403 after the timeout (within +5 s), descriptors back to baseline (±10), none left open`);
+  const ok = control.status === 200 && released.length === rounds && early.length === 0 && late.length === 0 && after.fds - before.fds < 10 && after.connectionsOpen === 0 && liveAfter.tlsSockets <= liveBefore.tlsSockets;
+  console.log(`\n${ok ? 'PASS' : 'FAIL'}: every deadlock released by a 403 after the timeout (within +5 s), descriptors back to baseline (±10), none left open, no closed TLS socket alive`);
   process.exitCode = ok ? 0 : 1;
 }
 

@@ -17,7 +17,7 @@ import { buildGateway } from './gateway-assembly';
 import { startAppGateway, type AppGateway } from './front/app-gateway';
 import { startIntrospection, type Introspection } from './front/introspection';
 import { createFront, type Front } from './front/tls-server';
-import { TimelineStore, type RequestSnapshot, type ConnectionSnapshot } from './front/timeline';
+import { TimelineStore, type RequestSnapshot, type ConnectionSnapshot, type TimelineStats } from './front/timeline';
 
 export interface HostnameEndpoint {
   readonly hostName: string;
@@ -40,6 +40,8 @@ export interface RunningEmulator {
   readonly pkiDir?: string;
   timeline(requestId: string): RequestSnapshot | undefined;
   connections(): ConnectionSnapshot[];
+  /** Timeline entries held against the store's caps (count and bytes), and what was evicted. */
+  timelineStats(): TimelineStats;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function startEmulator(input?: string | EmulatorConfigInput | Loade
       config, pki, pkiDir: pki ? pkiDir : undefined,
       timeline: (id) => store.request(id),
       connections: () => store.listConnections(),
+      timelineStats: () => store.stats(),
       close: closeAll,
     };
   } catch (err) {

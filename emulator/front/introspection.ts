@@ -4,6 +4,7 @@
 //   GET /connections       → every known connection (bounded by the store)
 //   GET /connections/<id>  → one connection
 //   GET /requests/<id>     → one request's timeline (id from the x-certgate-request-id response header)
+//   GET /stats             → entries held against the store's caps (count and approximate bytes), evictions
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TimelineStore } from './timeline';
@@ -30,6 +31,7 @@ export function startIntrospection(store: TimelineStore, host = '127.0.0.1', por
     let m: RegExpMatchArray | null;
     if (path === '/health') return send(200, { status: 'ok' });
     if (path === '/connections') return send(200, store.listConnections());
+    if (path === '/stats') return send(200, store.stats());
     if ((m = path.match(/^\/connections\/([\w-]+)$/))) {
       const c = store.connection(m[1]!);
       return c ? send(200, c) : send(404, { error: `no connection ${m[1]}` });
@@ -38,7 +40,7 @@ export function startIntrospection(store: TimelineStore, host = '127.0.0.1', por
       const r = store.request(m[1]!);
       return r ? send(200, r) : send(404, { error: `no request ${m[1]}` });
     }
-    return send(404, { error: 'unknown path', paths: ['/health', '/connections', '/connections/<id>', '/requests/<id>'] });
+    return send(404, { error: 'unknown path', paths: ['/health', '/stats', '/connections', '/connections/<id>', '/requests/<id>'] });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,10 @@
 // What happened on each connection and each request, in order, with millisecond offsets and byte counters, so the
 // harness can tell "renegotiation requested, then stalled" from "completed in 4 ms" without reading logs. Bounded:
-// the oldest entries are dropped past `limit`, so a long-running emulator does not grow without end.
+// the oldest entries are dropped past `limit` entries or past `maxBytes` (estimated as entries record, reported by
+// stats()), so a long-running emulator does not grow without end; a closed connection's entry keeps its final byte
+// counts, not its socket (10,000 held entries must not hold 10,000 dead TLS sockets and their buffers); an entry's
+// own lists are bounded too (events; request ids leave with their entries), so one keep-alive connection carrying
+// millions of requests does not grow without end either.
 import type { TimelineEvent } from '../pipeline/contract';
 
 export interface RecordedEvent {
@@ -29,6 +33,8 @@ export interface ConnectionSnapshot extends ByteCounters {
   readonly open: boolean;
   readonly requests: readonly string[];
   readonly events: readonly RecordedEvent[];
+  /** Present when events past MAX_EVENTS_PER_ENTRY were not kept. */
+  readonly eventsDropped?: number;
 }
 
 export interface RequestSnapshot {
@@ -43,37 +49,93 @@ export interface RequestSnapshot {
   readonly bodyBytesRead: number;
   readonly status?: number;
   readonly events: readonly RecordedEvent[];
+  readonly eventsDropped?: number;
 }
+
+/** Events one connection or request entry keeps (the first ones: the handshake and what went wrong first). */
+export const MAX_EVENTS_PER_ENTRY = 1_000;
+
+const NO_COUNTERS: ByteCounters = { bytesRead: 0, bytesWritten: 0 };
+
+/** What a store's entries hold, kept as they record: the store's byte bound needs it at every insertion. */
+interface Ledger { bytes: number; events: number }
+/** Where an entry charges once no store holds it (made outside a store, or evicted while still recording). */
+const detached = (): Ledger => ({ bytes: 0, events: 0 });
 
 export class ConnectionTimeline {
   readonly started = performance.now();
   // Epoch ms; the ISO text is built only when a snapshot asks (a Date + toISOString per request adds up).
   private readonly startedAtMs = Date.now();
   readonly events: RecordedEvent[] = [];
+  /** Ids of this connection's requests, appended by the store (and by the front for its 400 to an unparsable
+   *  request, which closes the connection); ids whose entries the store dropped leave it (see forgetRequest). */
   readonly requests: string[] = [];
-  open = true;
-  counters: () => ByteCounters = () => ({ bytesRead: 0, bytesWritten: 0 });
+  /** Events not kept past MAX_EVENTS_PER_ENTRY. */
+  eventsDropped = 0;
+  /** The front points this at the live socket; on close it is replaced by the final values (see `open`). */
+  counters: () => ByteCounters = () => NO_COUNTERS;
   private requestSeq = 0;
+  private forgotten = 0;
+  private isOpen = true;
+  /** Estimated heap bytes of this entry (see estimateValue). */
+  heldBytes: number;
 
-  constructor(readonly id: string, readonly hostName: string, readonly remoteAddress?: string, readonly remotePort?: number) {}
+  constructor(readonly id: string, readonly hostName: string, readonly remoteAddress?: string, readonly remotePort?: number, public ledger: Ledger = detached()) {
+    this.heldBytes = ENTRY_BYTES + id.length + hostName.length + (remoteAddress?.length ?? 0);
+    ledger.bytes += this.heldBytes;
+  }
+
+  get open(): boolean {
+    return this.isOpen;
+  }
+
+  /** Closing freezes the byte counters: the entry then no longer references the socket, so the socket can go. */
+  set open(value: boolean) {
+    if (this.isOpen && !value) {
+      const final = counterValues(this.counters());
+      this.counters = () => final;
+    }
+    this.isOpen = value;
+  }
 
   get startedAt(): string {
     return new Date(this.startedAtMs).toISOString();
   }
 
   record(kind: string, detail?: Record<string, unknown>): void {
+    if (this.events.length >= MAX_EVENTS_PER_ENTRY) {
+      this.eventsDropped++;
+      return;
+    }
     const c = this.counters();
     this.events.push({ at: round(performance.now() - this.started), kind, detail, bytesRead: c.bytesRead, bytesWritten: c.bytesWritten });
+    this.heldBytes += charge(this.ledger, detail);
   }
 
   nextRequestId(): string {
     return `${this.id}-r${++this.requestSeq}`;
   }
 
+  /** The store dropped this request's entry: forget its id, and any older id before it. Ids before `forgotten` are
+   *  cut off in bulk (a splice per eviction would copy a long-lived connection's whole list every time). */
+  forgetRequest(id: string): void {
+    const at = this.requests.indexOf(id, this.forgotten);
+    if (at < 0) return;
+    this.forgotten = at + 1;
+    if (this.forgotten === this.requests.length) {
+      this.requests.length = 0; // also gives back the backing store
+      this.forgotten = 0;
+    } else if (this.forgotten >= 64 && this.forgotten * 2 >= this.requests.length) {
+      this.requests.splice(0, this.forgotten);
+      this.forgotten = 0;
+    }
+  }
+
   snapshot(): ConnectionSnapshot {
     return {
       id: this.id, startedAt: this.startedAt, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
-      hostName: this.hostName, open: this.open, ...counterValues(this.counters()), requests: [...this.requests], events: [...this.events],
+      hostName: this.hostName, open: this.open, ...counterValues(this.counters()), requests: this.requests.slice(this.forgotten), events: [...this.events],
+      ...(this.eventsDropped > 0 ? { eventsDropped: this.eventsDropped } : {}),
     };
   }
 }
@@ -82,8 +144,11 @@ export class RequestTimeline {
   readonly started = performance.now();
   private readonly startedAtMs = Date.now();
   readonly events: RecordedEvent[] = [];
+  eventsDropped = 0;
   bodyBytesRead = 0;
   status?: number;
+  /** Estimated heap bytes of this entry, its id in the connection's list included. */
+  heldBytes: number;
 
   constructor(
     readonly id: string,
@@ -92,7 +157,11 @@ export class RequestTimeline {
     readonly path: string,
     readonly protocol: string,
     readonly tlsVersion?: string,
-  ) {}
+    public ledger: Ledger = detached(),
+  ) {
+    this.heldBytes = ENTRY_BYTES + ID_BYTES + 2 * id.length + path.length;
+    ledger.bytes += this.heldBytes;
+  }
 
   get startedAt(): string {
     return new Date(this.startedAtMs).toISOString();
@@ -100,8 +169,13 @@ export class RequestTimeline {
 
   /** Records on the request and, for TLS events, on its connection too. */
   record(kind: string, detail?: Record<string, unknown>): void {
+    if (this.events.length >= MAX_EVENTS_PER_ENTRY) {
+      this.eventsDropped++;
+      return;
+    }
     const c = this.connection.counters();
     this.events.push({ at: round(performance.now() - this.started), kind, detail, bodyBytesRead: this.bodyBytesRead, bytesRead: c.bytesRead, bytesWritten: c.bytesWritten });
+    this.heldBytes += charge(this.ledger, detail);
   }
 
   /** The pipeline's RecordEvent. */
@@ -111,7 +185,7 @@ export class RequestTimeline {
     return {
       id: this.id, connectionId: this.connection.id, startedAt: this.startedAt, method: this.method, path: this.path,
       protocol: this.protocol, tlsVersion: this.tlsVersion, bodyBytesRead: this.bodyBytesRead, status: this.status,
-      events: [...this.events],
+      events: [...this.events], ...(this.eventsDropped > 0 ? { eventsDropped: this.eventsDropped } : {}),
     };
   }
 }
@@ -121,27 +195,78 @@ const counterValues = (c: ByteCounters): ByteCounters => ({ bytesRead: c.bytesRe
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
+/** What the store holds now, for the load bench and introspection: entries against the caps, and their size. */
+export interface TimelineStats {
+  readonly connections: number;
+  readonly requests: number;
+  /** The cap on each of connections and requests. */
+  readonly limit: number;
+  /** The cap on approxBytes. */
+  readonly maxBytes: number;
+  readonly events: number;
+  /** Heap bytes held, estimated as entries record (strings counted unshared, so an upper bound): ~3.4 KiB per
+   *  validated request entry, as bench/timeline-memory.ts measures; the load bench sees ~1.8 KiB (shared strings). */
+  readonly approxBytes: number;
+  /** Entries dropped to stay under the caps since the start. */
+  readonly evicted: { readonly connections: number; readonly requests: number };
+}
+
+/** Entries kept by default: 10,000 requests of ~2–3.4 KiB each (bench/timeline-memory.ts), so ~20–34 MiB. */
+export const DEFAULT_TIMELINE_LIMIT = 10_000;
+/** Bytes kept by default: only reached by unusual entries (16 KiB request targets, thousands of events each). */
+export const DEFAULT_TIMELINE_MAX_BYTES = 64 * 2 ** 20;
+
 export class TimelineStore {
   private readonly connections = new Map<string, ConnectionTimeline>();
   private readonly requests = new Map<string, RequestTimeline>();
+  private readonly held: Ledger = { bytes: 0, events: 0 };
   private connectionSeq = 0;
+  private evictedConnections = 0;
+  private evictedRequests = 0;
 
-  constructor(private readonly limit = 10_000) {}
+  constructor(readonly limit = DEFAULT_TIMELINE_LIMIT, readonly maxBytes = DEFAULT_TIMELINE_MAX_BYTES) {}
 
   openConnection(hostName: string, remoteAddress?: string, remotePort?: number): ConnectionTimeline {
     const id = `c${(++this.connectionSeq).toString(36).padStart(5, '0')}`;
-    const c = new ConnectionTimeline(id, hostName, remoteAddress, remotePort);
+    const c = new ConnectionTimeline(id, hostName, remoteAddress, remotePort, this.held);
     this.connections.set(id, c);
-    trim(this.connections, this.limit);
+    this.evict();
     return c;
   }
 
   openRequest(connection: ConnectionTimeline, method: string, path: string, protocol: string, tlsVersion?: string): RequestTimeline {
-    const r = new RequestTimeline(connection.nextRequestId(), connection, method, path, protocol, tlsVersion);
+    const r = new RequestTimeline(connection.nextRequestId(), connection, method, path, protocol, tlsVersion, this.held);
     connection.requests.push(r.id);
     this.requests.set(r.id, r);
-    trim(this.requests, this.limit);
+    this.evict();
     return r;
+  }
+
+  /** Oldest first, past either cap; the entry just added always stays. */
+  private evict(): void {
+    while (this.connections.size > this.limit) this.dropOldestConnection();
+    while (this.requests.size > this.limit) this.dropOldestRequest();
+    while (this.held.bytes > this.maxBytes) {
+      if (this.requests.size > 1) this.dropOldestRequest();
+      else if (this.connections.size > 1) this.dropOldestConnection();
+      else break;
+    }
+  }
+
+  private dropOldestRequest(): void {
+    const oldest = this.requests.values().next().value!;
+    this.requests.delete(oldest.id);
+    release(this.held, oldest);
+    // Its connection lists only ids the store can answer, so a long keep-alive connection stays bounded too.
+    oldest.connection.forgetRequest(oldest.id);
+    this.evictedRequests++;
+  }
+
+  private dropOldestConnection(): void {
+    const oldest = this.connections.values().next().value!;
+    this.connections.delete(oldest.id);
+    release(this.held, oldest);
+    this.evictedConnections++;
   }
 
   request(id: string): RequestSnapshot | undefined {
@@ -155,12 +280,49 @@ export class TimelineStore {
   listConnections(): ConnectionSnapshot[] {
     return [...this.connections.values()].map((c) => c.snapshot());
   }
+
+  stats(): TimelineStats {
+    return {
+      connections: this.connections.size, requests: this.requests.size, limit: this.limit, maxBytes: this.maxBytes,
+      events: this.held.events, approxBytes: this.held.bytes, evicted: { connections: this.evictedConnections, requests: this.evictedRequests },
+    };
+  }
 }
 
-function trim<K, V>(map: Map<K, V>, limit: number): void {
-  while (map.size > limit) {
-    const first = map.keys().next();
-    if (first.done) return;
-    map.delete(first.value);
+/** An entry leaves the store: its bytes and events leave the ledger, and what it records later is not charged. */
+function release(ledger: Ledger, entry: ConnectionTimeline | RequestTimeline): void {
+  ledger.bytes -= entry.heldBytes;
+  ledger.events -= entry.events.length;
+  entry.ledger = detached();
+}
+
+/** Charges one recorded event to the ledger; returns its bytes. */
+function charge(ledger: Ledger, detail: Record<string, unknown> | undefined): number {
+  const bytes = EVENT_BYTES + (detail ? estimateValue(detail, 4) : 0);
+  ledger.bytes += bytes;
+  ledger.events++;
+  return bytes;
+}
+
+// Sizes in V8's heap on x64 without pointer compression (Node 20): 8 bytes a slot, 24 bytes of object header, strings
+// 24 + their length, doubles boxed in 16. Counted as if no string were shared, so an upper bound; calibrated against
+// bench/timeline-memory.ts, which measures the real heap with every detail deep-copied.
+const ENTRY_BYTES = 850;
+const ID_BYTES = 48;
+const EVENT_BYTES = 24 + 7 * 8 + 16;
+
+/** An event detail's heap bytes, nested objects and arrays included (a revocation check carries its chain). */
+function estimateValue(v: unknown, depth: number): number {
+  if (typeof v === 'string') return 8 + 24 + v.length;
+  if (typeof v === 'number') return Number.isInteger(v) ? 8 : 24;
+  if (v === null || typeof v !== 'object' || depth === 0) return 8;
+  if (ArrayBuffer.isView(v)) return 8 + 24 + v.byteLength;
+  let bytes = 8 + 24;
+  if (Array.isArray(v)) {
+    bytes += 24;
+    for (const x of v) bytes += estimateValue(x, depth - 1);
+  } else {
+    for (const k in v) bytes += estimateValue((v as Record<string, unknown>)[k], depth - 1);
   }
+  return bytes;
 }

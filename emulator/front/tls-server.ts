@@ -173,7 +173,9 @@ export function createFront(o: FrontOptions): Front {
     server,
     listen: (port, host) => new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
+      // Node's default accept queue (511) overflows when a load test opens 1,000 connections at once: the kernel
+      // drops the SYNs and clients retry after 1, 2, 4, 8, 16 s. The kernel caps this at net.core.somaxconn.
+      server.listen({ port, host, backlog: 4096 }, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
     }),
     close: () => new Promise((resolve) => {
       server.close(() => resolve());
