@@ -122,7 +122,7 @@ export class Progress {
     if (this.mode === 'tty') this.clear();
     const elapsed = formatDuration(this.now() - this.started);
     const parts = VERDICTS.filter((v) => this.counts[v] > 0).map((v) => `${this.counts[v]} ${v}`);
-    const lines = [`${this.done} scenarios in ${elapsed}: ${parts.join(', ') || 'none run'}`, ...extra, summaryLine(this.counts)];
+    const lines = [`${this.done} results in ${elapsed}: ${parts.join(', ') || 'none run'}`, ...extra, summaryLine(this.counts)];
     this.o.stream.write(`${lines.join('\n')}\n`);
   }
 

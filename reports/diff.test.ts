@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioResult, Verdict } from '../scenarios/result';
 import { diffRuns, formatDiff, hasRegressions } from './diff';
-import { makeReport, sampleResults } from './test-fixtures';
+import { makeReport, multiProfileReport, multiProfileResults, sampleResults, TWIN_ID } from './test-fixtures';
 
 const base = sampleResults();
 const byId = (id: string) => base.find((r) => r.id === id)!;
@@ -88,5 +88,35 @@ describe('diffRuns', () => {
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(lines.at(-2)).toBe('2 regression(s), 0 newly passing, 0 changed, 1 added, 0 removed');
+  });
+});
+
+describe('diffRuns with several profiles (one scenario id under two profiles)', () => {
+  const TWIN_PASS = 'tier.classic.negotiate-on.h1.valid-certificate'; // pass under apim-developer, skipped under apim-standardv2
+
+  it('matches results by id and profile: a twin changing under one profile is reported under that profile only', () => {
+    const before = multiProfileResults();
+    const after = before.map((r) => (r.id === TWIN_PASS && r.profile === 'apim-developer' ? { ...r, verdict: 'fail' as const } : r));
+    const d = diffRuns(multiProfileReport(before), multiProfileReport(after));
+    expect(d.newlyFailing.map((c) => [c.id, c.profile, c.label])).toEqual([[TWIN_PASS, 'apim-developer', `${TWIN_PASS} [apim-developer]`]]);
+    // The unexpected pass under apim-developer is a regression; its apim-standardv2 twin passed and is not.
+    expect(d.regressions).toEqual([`${TWIN_PASS} [apim-developer]`, `${UP} [apim-developer]`]);
+    expect(d.regressed.map((r) => [r.id, r.profile])).toEqual([[TWIN_PASS, 'apim-developer'], [UP, 'apim-developer']]);
+    expect(d.added).toEqual([]);
+    expect(d.removed).toEqual([]);
+    expect(d.changedOutcome).toEqual([]);
+  });
+
+  it('a single-profile baseline against a families run: the shared profile is compared, the others are added', () => {
+    const single = makeReport(base);
+    const multi = multiProfileReport();
+    const d = diffRuns(single, multi);
+    const twins = multi.results.filter((r) => r.profile === 'apim-standardv2');
+    expect(d.added.map((r) => d.labelOf(r))).toEqual(twins.map((r) => `${r.id} [apim-standardv2]`));
+    expect(d.removed).toEqual([]);
+    expect(d.newlyFailing).toEqual([]);
+    expect(d.metadataChanges).toEqual(['profile apim-developer → apim-developer,apim-standardv2']);
+    const text = formatDiff(d);
+    expect(text).toContain(`  ${TWIN_ID} [apim-standardv2]: fail`);
   });
 });

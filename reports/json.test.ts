@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunReport, readRunReport, ReportFileError, serializeRunReport } from './json';
-import { hostileReport, sampleReport } from './test-fixtures';
+import { hostileReport, multiProfileReport, sampleReport, TWIN_ID } from './test-fixtures';
 import { SCHEMA_FILE, schemaFileText } from './write-schema';
 import { OUTCOME_CLASSES, VERDICTS } from './report-schema';
 
@@ -40,9 +40,9 @@ describe('JSON report', () => {
   });
 
   it.skipIf(!hasJsonschema)(
-    needsPython + 'sample and hostile reports validate against the committed JSON Schema with python jsonschema',
+    needsPython + 'sample, hostile and multi-profile reports validate against the committed JSON Schema with python jsonschema',
     () => {
-      for (const [name, report] of [['sample', sampleReport()], ['hostile', hostileReport()]] as const) {
+      for (const [name, report] of [['sample', sampleReport()], ['hostile', hostileReport()], ['multi-profile', multiProfileReport()]] as const) {
         const path = write(`${name}.json`, serializeRunReport(report));
         const out = execFileSync('python3', [
           '-c',
@@ -109,9 +109,19 @@ describe('readRunReport errors name the file, the field and what was expected', 
     expect(() => parseRunReport(JSON.stringify(bad), 'future.json')).toThrow(/future\.json: schemaVersion "2\.0" is not readable/);
   });
 
-  it('duplicate ids', () => {
+  it('duplicate ids under one profile', () => {
     const bad = JSON.parse(serializeRunReport(sampleReport()));
     bad.results[1].id = bad.results[0].id;
-    expect(() => parseRunReport(JSON.stringify(bad), 'x.json')).toThrow(/duplicate id/);
+    expect(() => parseRunReport(JSON.stringify(bad), 'x.json')).toThrow(/results\[1\] \(id [^)]*\)\.id: duplicate id \S+ under profile apim-developer/);
+  });
+
+  it('one id under several profiles is read back; the same id twice under one of them is not', () => {
+    const report = multiProfileReport();
+    expect(report.results.filter((r) => r.id === TWIN_ID).map((r) => r.profile)).toEqual(['apim-developer', 'apim-standardv2']);
+    expect(parseRunReport(serializeRunReport(report), 'multi.json')).toEqual(JSON.parse(JSON.stringify(report)));
+    const bad = JSON.parse(serializeRunReport(report));
+    const i = bad.results.findIndex((r: { id: string; profile: string }) => r.id === TWIN_ID && r.profile === 'apim-standardv2');
+    bad.results[i].profile = 'apim-developer';
+    expect(() => parseRunReport(JSON.stringify(bad), 'x.json')).toThrow(new RegExp(`duplicate id ${TWIN_ID.replace(/\./g, '\\.')} under profile apim-developer`));
   });
 });

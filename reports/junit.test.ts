@@ -7,7 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport, Verdict } from '../scenarios/result';
 import { renderJunit } from './junit';
-import { HOSTILE, hostileReport, largeReport, sampleReport } from './test-fixtures';
+import { HOSTILE, hostileReport, largeReport, MULTI_PROFILES, multiProfileReport, sampleReport, TWIN_ID } from './test-fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'certgate-junit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,7 +46,7 @@ const parse = (xml: string) => (parser.parse(xml) as { testsuites: { testsuite: 
 const attrOf = (el: unknown, a: string) => (el as Record<string, string>)[a];
 
 describe('JUnit XML', () => {
-  it.skipIf(!hasXmllint).each(reports)(`${needsXmllint}%s report validates against Jenkins junit-10.xsd and the Ant JUnit.xsd (xmllint)`, (name, make) => {
+  it.skipIf(!hasXmllint).each([...reports, ['multi-profile', () => multiProfileReport()] as [string, () => RunReport]])(`${needsXmllint}%s report validates against Jenkins junit-10.xsd and the Ant JUnit.xsd (xmllint)`, (name, make) => {
     const file = join(dir, `${name.split(' ')[0]}.xml`);
     writeFileSync(file, renderJunit(make()));
     for (const xsd of XSDS) {
@@ -123,5 +123,43 @@ describe('JUnit XML', () => {
     expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\uffff]/);
     const skippedCase = cases.find((x) => x.name.startsWith('h2.<img'))!;
     expect(attrOf(skippedCase.skipped, 'message')).toContain(`"double" & 'single' &amp; <b>bold</b>`);
+  });
+});
+
+describe('JUnit XML of a run under several profiles', () => {
+  const report = multiProfileReport();
+  const suites = parse(renderJunit(report));
+  const cases = suites.flatMap((suite) => (suite.testcase ?? []).map((c) => ({ suite: suite.name, ...c })));
+
+  it('one testcase per result, every (classname, name) unique, the profile in both', () => {
+    expect(cases).toHaveLength(report.results.length);
+    expect(new Set(cases.map((c) => `${c.classname}#${c.name}`)).size).toBe(cases.length);
+    expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+    for (const r of report.results) {
+      const c = cases.find((x) => x.name === `${r.id} [${r.profile}]`);
+      expect(c, `${r.id} under ${r.profile}`).toBeDefined();
+      expect(c!.classname).toBe(`certgate.${r.profile}.${r.namespace}`);
+      expect(c!.suite).toBe(`${r.namespace} [${r.profile}]`);
+    }
+  });
+
+  it('the twin scenario passes under one profile and fails under the other, as two tests', () => {
+    const dev = cases.find((c) => c.name === `${TWIN_ID} [apim-developer]`)!;
+    const v2 = cases.find((c) => c.name === `${TWIN_ID} [apim-standardv2]`)!;
+    expect(dev.failure).toBeUndefined();
+    expect(attrOf(v2.failure, 'type')).toBe('fail');
+  });
+
+  it('suites of one profile are together, in the run\'s profile order, with counts that add up', () => {
+    const order = suites.map((s) => MULTI_PROFILES.findIndex((p) => s.name.endsWith(`[${p}]`)));
+    expect(order.every((p) => p >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    for (const suite of suites) {
+      const members = report.results.filter((r) => suite.name === `${r.namespace} [${r.profile}]`);
+      expect(suite.tests).toBe(String(members.length));
+      expect(suite.failures).toBe(String(members.filter((r) => r.verdict === 'fail' || r.verdict === 'unexpected-pass').length));
+    }
+    const props = Object.fromEntries(suites[0]!.properties.property.map((p) => [p.name, p.value]));
+    expect(props['certgate.profile']).toBe(MULTI_PROFILES.join(','));
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../scenarios/result';
 import { diffRuns } from './diff';
 import { mdCode, mdText, renderMarkdown } from './markdown';
-import { hostileReport, makeReport, sampleReport, sampleResults } from './test-fixtures';
+import { hostileReport, makeReport, multiProfileReport, multiProfileResults, sampleReport, sampleResults, TWIN_ID } from './test-fixtures';
 
 describe('Markdown summary', () => {
   const report = sampleReport();
@@ -72,5 +72,51 @@ describe('Markdown summary', () => {
   it('code spans survive backticks in ids', () => {
     expect(mdCode('a`b')).toBe('``a`b``');
     expect(mdCode('`x`')).toBe('`` `x` ``');
+  });
+});
+
+describe('Markdown summary of a run under several profiles', () => {
+  const report = multiProfileReport();
+  const md = renderMarkdown(report);
+
+  it('names both profiles and has one totals row per profile that matches the results', () => {
+    expect(md.split('\n')[0]).toMatch(/— `apim-developer`, `apim-standardv2` on `emulator`$/);
+    const ids = new Set(report.results.map((r) => r.id)).size;
+    expect(md).toContain(`**${report.results.length} results** (${ids} scenarios under 2 profiles): `);
+    const rows = md.split('\n').filter((l) => /^\| apim-/.test(l));
+    expect(rows).toHaveLength(2);
+    const header = md.split('\n').find((l) => l.startsWith('| Profile |'))!.split('|').map((c) => c.trim()).filter(Boolean);
+    for (const row of rows) {
+      const cells = row.split('|').map((c) => c.trim()).filter(Boolean);
+      const mine = report.results.filter((r) => r.profile === cells[0]);
+      expect(Number(cells[1])).toBe(mine.length);
+      const verdictOf: Record<string, string> = { pass: 'pass', fail: 'fail', 'expected failure': 'expected-failure', 'unexpected pass': 'unexpected-pass', skipped: 'skipped', error: 'error' };
+      expect(header.slice(2).sort()).toEqual(Object.keys(verdictOf).sort());
+      header.slice(2).forEach((label, k) => {
+        const n = mine.filter((r) => r.verdict === verdictOf[label]).length;
+        expect({ profile: cells[0], label, n: Number(cells[k + 2]) }).toEqual({ profile: cells[0], label, n });
+      });
+    }
+  });
+
+  it('failures and skips name the profile', () => {
+    expect(md).toContain(`\`${TWIN_ID} [apim-standardv2]\``);
+    expect(md).not.toContain(`\`${TWIN_ID} [apim-developer]\``); // it passed there
+    expect(md).toMatch(/- 1 × v2 has no negotiate setting: `tier\.classic\.negotiate-on\.h1\.valid-certificate \[apim-standardv2\]`/);
+  });
+
+  it('a regression under one profile is listed with that profile', () => {
+    const before = multiProfileReport();
+    const after = multiProfileReport(
+      multiProfileResults().map((r) => (r.id === 'tier.classic.negotiate-on.h1.valid-certificate' && r.profile === 'apim-developer' ? { ...r, verdict: 'fail' as const } : r)),
+    );
+    const text = renderMarkdown(after, { diff: diffRuns(before, after) });
+    expect(text).toContain('#### Regressions since the baseline (2)');
+    expect(text).toContain('- `tier.classic.negotiate-on.h1.valid-certificate [apim-developer]` — verdict pass → fail');
+    expect(text).toContain('- `validate.identity.thumbprint.lower-case [apim-developer]` — passed, but listed as expected to fail');
+  });
+
+  it('a single-profile run has no per-profile table and bare ids', () => {
+    expect(renderMarkdown(sampleReport())).not.toContain('| Profile |');
   });
 });

@@ -1,10 +1,13 @@
 // The pull-request comment: a totals line, regressions first (when there is a baseline), then one line per failure
 // with expected vs observed and a citation as plain text (no links), skipped scenarios grouped by reason.
+// A run under several profiles adds a totals table per profile, and names every scenario as "id [profile]".
 // Scenario strings are untrusted: everything printed goes through mdText or mdCode.
 import type { RunReport, ScenarioResult, Verdict } from '../scenarios/result';
 import type { RunDiff } from './diff';
 import { formatCitation, formatExpected, formatMs, formatObserved, formatReason, oneLine, VERDICT_LABEL } from './format';
+import { isMultiProfile, labeller, profilesOf, resultsByProfile } from './profiles';
 import { assertNoPrivateKeyInValue, assertNoPrivateKeyMaterial } from './redact';
+import { countVerdicts } from './report-schema';
 
 export interface MarkdownOptions {
   readonly diff?: RunDiff;
@@ -27,29 +30,33 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   const { totals, metadata: m } = report;
   const failing = totals.fail + totals['unexpected-pass'] + totals.error;
   const out: string[] = [];
+  const label = labeller(report);
   const head = failing > 0 ? `❌ ${failing} failing` : '✅ conformant';
-  out.push(`### certgate: ${head} — ${mdCode(m.profile)} on ${mdCode(m.target)}`, '');
+  out.push(`### certgate: ${head} — ${profilesOf(report).map(mdCode).join(', ') || mdCode(m.profile)} on ${mdCode(m.target)}`, '');
   const counts = (Object.keys(VERDICT_LABEL) as Verdict[])
     .filter((v) => totals[v] > 0)
     .map((v) => `${totals[v]} ${VERDICT_LABEL[v]}`);
+  const multi = isMultiProfile(report);
+  const what = multi
+    ? `${totals.total} results** (${new Set(report.results.map((r) => r.id)).size} scenarios under ${profilesOf(report).length} profiles)`
+    : `${totals.total} scenarios**`;
   out.push(
-    `**${totals.total} scenarios**: ${counts.join(' · ') || 'none'} — ${formatMs(m.durationMs)}, ` +
+    `**${what}: ${counts.join(' · ') || 'none'} — ${formatMs(m.durationMs)}, ` +
       `certgate ${mdText(m.certgateVersion)}, seed ${m.seed}, Node ${mdText(m.node)}, OpenSSL ${mdText(m.openssl)}` +
       (m.shard ? `, shard ${mdText(m.shard)}` : ''),
     '',
   );
+  if (multi) out.push(...profileTable(report), '');
 
   const diff = options.diff;
   if (diff) {
-    const byId = new Map(report.results.map((r) => [r.id, r]));
     out.push(`#### Regressions since the baseline (${diff.regressions.length})`, '');
     if (diff.regressions.length === 0) out.push('None.', '');
     else {
-      const lines = diff.regressions.map((id) => {
-        const change = diff.newlyFailing.find((c) => c.id === id);
-        const r = byId.get(id);
+      const lines = diff.regressed.map((r, i) => {
+        const change = diff.newlyFailing.find((c) => c.after === r);
         const what = change ? change.changes.join('; ') : 'passed, but listed as expected to fail';
-        return `- ${mdCode(id)} — ${mdText(what)}${r ? ` — ${citation(r)}` : ''}`;
+        return `- ${mdCode(diff.regressions[i] ?? diff.labelOf(r))} — ${mdText(what)} — ${citation(r)}`;
       });
       out.push(...capped(lines, max), '');
     }
@@ -65,7 +72,7 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   const failures = report.results.filter((r) => r.verdict === 'fail' || r.verdict === 'unexpected-pass' || r.verdict === 'error');
   if (failures.length) {
     out.push(`#### Failures (${failures.length})`, '');
-    out.push(...capped(failures.map(failureLine), max), '');
+    out.push(...capped(failures.map((r) => failureLine(r, label(r))), max), '');
   }
 
   const skipped = report.results.filter((r) => r.verdict === 'skipped');
@@ -78,14 +85,14 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
     }
     const lines = [...byReason.entries()]
       .sort((a, b) => b[1].length - a[1].length)
-      .map(([reason, rs]) => `- ${rs.length} × ${mdText(reason)}: ${capIds(rs.map((r) => r.id), 10)}`);
+      .map(([reason, rs]) => `- ${rs.length} × ${mdText(reason)}: ${capIds(rs.map(label), 10)}`);
     out.push(...capped(lines, max), '');
   }
 
   const xfail = report.results.filter((r) => r.verdict === 'expected-failure');
   if (xfail.length) {
     out.push('<details><summary>Expected failures (' + xfail.length + ')</summary>', '');
-    out.push(...capped(xfail.map((r) => `- ${mdCode(r.id)} — ${mdText(formatReason(r))}`), max), '', '</details>', '');
+    out.push(...capped(xfail.map((r) => `- ${mdCode(label(r))} — ${mdText(formatReason(r))}`), max), '', '</details>', '');
   }
 
   const text = `${out.join('\n').trimEnd()}\n`;
@@ -93,14 +100,28 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   return text;
 }
 
-function failureLine(r: ScenarioResult): string {
-  const label = r.verdict === 'fail' ? '' : ` **${VERDICT_LABEL[r.verdict]}**`;
+/** One row per profile: how many scenarios it judged and their verdicts. */
+function profileTable(report: RunReport): string[] {
+  const verdicts = Object.keys(VERDICT_LABEL) as Verdict[];
+  const rows = [...resultsByProfile(report)].map(([profile, rs]) => {
+    const c = countVerdicts(rs);
+    return `| ${mdText(profile)} | ${c.total} | ${verdicts.map((v) => c[v]).join(' | ')} |`;
+  });
+  return [
+    `| Profile | Results | ${verdicts.map((v) => VERDICT_LABEL[v]).join(' | ')} |`,
+    `|---|--:|${verdicts.map(() => '--:').join('|')}|`,
+    ...rows,
+  ];
+}
+
+function failureLine(r: ScenarioResult, label: string): string {
+  const tag = r.verdict === 'fail' ? '' : ` **${VERDICT_LABEL[r.verdict]}**`;
   const detail =
     r.verdict === 'error'
       ? mdText(formatReason(r))
       : `expected ${mdText(formatExpected(r.expected))}; observed ${mdText(formatObserved(r.observed))}` +
         (r.verdict === 'unexpected-pass' && r.message ? ` (${mdText(r.message)})` : '');
-  return `- ${ICON[r.verdict]}${label} ${mdCode(r.id)} — ${detail} — ${citation(r)}`;
+  return `- ${ICON[r.verdict]}${tag} ${mdCode(label)} — ${detail} — ${citation(r)}`;
 }
 
 function citation(r: ScenarioResult): string {

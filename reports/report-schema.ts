@@ -68,7 +68,7 @@ export const scenarioResultSchema = z
     tags: z.array(z.string()),
     importance: z.enum(['critical', 'high', 'normal', 'low']).optional(),
     citation: citationSchema,
-    profile: z.string(),
+    profile: z.string().describe('The profile that judged this result; one scenario id appears once per profile of the run'),
     target: z.string(),
     expected: expectationSchema.optional(),
     observed: observationSchema.optional(),
@@ -89,7 +89,7 @@ export const scenarioResultSchema = z
 export const runMetadataSchema = z.object({
   certgateVersion: z.string(),
   target: z.string(),
-  profile: z.string(),
+  profile: z.string().describe('The profile of the run, or its profiles comma-joined (e.g. "apim-developer,apim-standardv2")'),
   seed: z.number().int(),
   node: z.string(),
   openssl: z.string(),
@@ -129,10 +129,12 @@ export const runReportSchema = z
         });
       }
     }
+    // A scenario appears once per profile it was judged under: (id, profile) is the key.
     const seen = new Set<string>();
     report.results.forEach((r, i) => {
-      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['results', i, 'id'], message: `duplicate id ${r.id}` });
-      seen.add(r.id);
+      const key = `${r.id}\u0000${r.profile}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['results', i, 'id'], message: `duplicate id ${r.id} under profile ${r.profile}` });
+      seen.add(key);
     });
   });
 

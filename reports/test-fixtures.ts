@@ -369,3 +369,29 @@ export function largeReport(n: number): RunReport {
   }
   return makeReport(results);
 }
+
+export const MULTI_PROFILES = ['apim-developer', 'apim-standardv2'] as const;
+/** A scenario judged under both profiles with different verdicts: passes under apim-developer, fails under apim-standardv2. */
+export const TWIN_ID = 'policy.verify.expired-certificate';
+
+/**
+ * A run under two profiles, shaped as the runner orders it (a scenario's profiles adjacent): every sample result
+ * under apim-developer, and the `any`-tier ones again under apim-standardv2, where TWIN_ID fails and another is skipped.
+ */
+export function multiProfileResults(): ScenarioResult[] {
+  const twins = new Set([TWIN_ID, 'tier.classic.negotiate-on.h1.valid-certificate', 'validate.identity.thumbprint.lower-case']);
+  return sampleResults().flatMap((r) => {
+    if (!twins.has(r.id)) return [r];
+    const v2: ScenarioResult =
+      r.id === TWIN_ID
+        ? { ...r, profile: 'apim-standardv2', verdict: 'fail', observed: { outcome: 'response', status: 200, durationMs: 9 }, message: 'status 200, expected 403' }
+        : r.id === 'validate.identity.thumbprint.lower-case'
+          ? { ...r, profile: 'apim-standardv2', verdict: 'pass', message: undefined }
+          : { ...r, profile: 'apim-standardv2', verdict: 'skipped', skipReason: 'v2 has no negotiate setting', observed: undefined, expected: undefined, clientTimeline: [] };
+    return [r, v2];
+  });
+}
+
+export function multiProfileReport(results: readonly ScenarioResult[] = multiProfileResults()): RunReport {
+  return makeReport(results, { profile: MULTI_PROFILES.join(',') });
+}

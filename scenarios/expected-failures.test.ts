@@ -17,6 +17,34 @@ describe('expected-failures file', () => {
     expect(ef.unused(['validate.shape.responder-down']).map((e) => e.pattern)).toEqual(['tier.classic.negotiate-off.h2.*']);
   });
 
+  it('an entry naming a profile (@profile) applies under that profile only; one without applies under all', () => {
+    const ef = parseExpectedFailures(
+      ['validate.shape.expired@apim-standardv2: "v2 only"', 'body.*: everywhere', 'ca.upload.*@apim-consumption: never used'].join('\n'),
+      'ef.yaml',
+    );
+    expect(ef.reasonFor('validate.shape.expired', 'apim-standardv2')).toBe('v2 only');
+    expect(ef.reasonFor('validate.shape.expired', 'apim-developer')).toBeUndefined();
+    expect(ef.reasonFor('validate.shape.expired')).toBeUndefined();
+    for (const profile of ['apim-developer', 'apim-selfhosted', undefined]) expect(ef.reasonFor('body.v2.post', profile)).toBe('everywhere');
+    expect(ef.entries.map((e) => [e.pattern, e.profile])).toEqual([
+      ['validate.shape.expired', 'apim-standardv2'],
+      ['body.*', undefined],
+      ['ca.upload.*', 'apim-consumption'],
+    ]);
+    // Used only when a scenario ran under the named profile.
+    const ran = [
+      { id: 'validate.shape.expired', profile: 'apim-standardv2' },
+      { id: 'body.v2.post', profile: 'apim-standardv2' },
+      { id: 'ca.upload.root-store', profile: 'apim-developer' },
+    ];
+    expect(ef.unused(ran).map((e) => e.line)).toEqual([3]);
+  });
+
+  it('refuses an unknown profile after @, naming the line', () => {
+    expect(() => parseExpectedFailures('ok.id: fine\nvalidate.x@apim-gold: nope\n', 'ef.yaml')).toThrow(/ef\.yaml:2: "validate\.x@apim-gold": unknown profile "apim-gold"/);
+    expect(() => parseExpectedFailures('validate.x@: nope\n', 'ef.yaml')).toThrow(/ef\.yaml:1: .*unknown profile ""/);
+  });
+
   it('reads JSON too', () => {
     const ef = parseExpectedFailures('{ "ca.upload.root-store": "no CA store" }', 'ef.json');
     expect(ef.reasonFor('ca.upload.root-store')).toBe('no CA store');

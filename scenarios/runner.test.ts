@@ -14,7 +14,9 @@ import { loadCatalogue } from './catalogue';
 import type { ScenarioResult } from './result';
 import { runConformance, runSucceeded, startRunPki } from './runner';
 import type { Scenario } from './schema';
-import { parseShard, selectScenarios } from './selection';
+import { coveringProfiles, FAMILY_PROFILES, parseProfileList, parseShard, resultCount, selectScenarios } from './selection';
+import { getProfile } from './profiles';
+import { FAMILIES } from './schema';
 import { EmulatorTarget } from './targets/emulator-target';
 import { chainPem } from './targets/pki-facts';
 import { setupKeyOf, type ConcreteSetup } from './targets/target';
@@ -65,6 +67,32 @@ describe('selection', () => {
     expect(() => parseShard('0/3')).toThrow(/between 1 and 3/);
     expect(() => parseShard('4/3')).toThrow(/between 1 and 3/);
     expect(() => parseShard('a/b')).toThrow(/expected i\/n/);
+  });
+});
+
+describe('profile lists', () => {
+  it('"families" is one profile per APIM gateway family, each a different family', () => {
+    expect(parseProfileList('families')).toEqual([...FAMILY_PROFILES]);
+    expect(FAMILY_PROFILES.map((id) => getProfile(id).family).sort()).toEqual([...FAMILIES].sort());
+  });
+
+  it('a comma list keeps its order, drops repeats, and refuses an unknown or empty entry by name', () => {
+    expect(parseProfileList('apim-premium, apim-developer,apim-premium')).toEqual(['apim-premium', 'apim-developer']);
+    expect(parseProfileList('apim-standardv2,families')).toEqual(['apim-standardv2', 'apim-developer', 'apim-consumption', 'apim-selfhosted']);
+    expect(() => parseProfileList('apim-developer,apim-gold')).toThrow(/unknown profile "apim-gold"/);
+    expect(() => parseProfileList('apim-developer,,nginx')).toThrow(/empty entry/);
+    expect(() => parseProfileList('')).toThrow(/no profile given/);
+  });
+
+  it('each scenario is planned once per covering profile, or once when none covers it', () => {
+    const profiles = FAMILY_PROFILES.map(getProfile);
+    const count = (tier: string) => coveringProfiles({ setup: { tier } } as Scenario, profiles).map((p) => p.id);
+    expect(count('any')).toEqual([...FAMILY_PROFILES]);
+    expect(count('v2')).toEqual(['apim-standardv2']);
+    expect(count('standardv2')).toEqual(['apim-standardv2']);
+    expect(count('premium')).toEqual([]); // a tier none of the family profiles is
+    const mix = ['any', 'v2', 'premium', 'classic'].map((tier) => ({ setup: { tier } }) as Scenario);
+    expect(resultCount(mix, profiles)).toBe(4 + 1 + 1 + 1);
   });
 });
 
@@ -179,5 +207,52 @@ describe('runs against real gateways', () => {
     expect(r.observed?.outcome).toBe('setup-rejected');
     expect(r.verdict).toBe('pass'); // the consumption profile expects the refusal (CA uploads: classic tiers only)
     expect(JSON.stringify(r.clientTimeline)).toMatch(/Consumption/);
+  });
+
+  it('several profiles: each scenario runs under every profile whose tier it covers, expected failures by profile', async () => {
+    // One scenario per tier selector the families cover, plus one only a premium profile covers.
+    const ids = {
+      any: 'validate.shape.valid-rsa',
+      classic: 'tier.classic.negotiate-on.h1.tls12.valid-certificate',
+      v2: catalogue.find((s) => s.setup.tier === 'v2')!.id,
+      premium: catalogue.find((s) => s.setup.tier === 'premium')?.id,
+    };
+    expect(byId(ids.any).setup.tier).toBe('any');
+    expect(byId(ids.classic).setup.tier).toBe('classic');
+    const scenarios = [ids.any, ids.classic, ids.v2].map(byId);
+    // Not in the catalogue today: a premium-only scenario, made from a classic one, shows the "covered by none" skip.
+    const premiumOnly: Scenario = { ...byId(ids.classic), id: 'tier.premium.only.example', setup: { ...byId(ids.classic).setup, tier: 'premium' } } as Scenario;
+    const streamed: ScenarioResult[] = [];
+    const report = await runConformance({
+      target: new EmulatorTarget(),
+      pki,
+      profile: FAMILY_PROFILES,
+      scenarios: [...scenarios, premiumOnly],
+      // Listed under apim-selfhosted only: an expected failure there that passes is an unexpected pass; elsewhere untouched.
+      expectedFailures: new Map([[`${ids.any}@apim-selfhosted`, 'listed for one profile']]),
+      onResult: (r) => streamed.push(r),
+    });
+    const got = report.results.map((r) => [r.id, r.profile, r.verdict]);
+    expect(got).toEqual([
+      [ids.any, 'apim-developer', 'pass'],
+      // The v2 and consumption profiles skip it: they take no uploaded CA certificates (fact 6.ca-tiers).
+      [ids.any, 'apim-standardv2', 'skipped'],
+      [ids.any, 'apim-consumption', 'skipped'],
+      [ids.any, 'apim-selfhosted', 'unexpected-pass'],
+      [ids.classic, 'apim-developer', 'pass'],
+      [ids.v2, 'apim-standardv2', 'pass'],
+      ['tier.premium.only.example', FAMILY_PROFILES.join(','), 'skipped'],
+    ]);
+    for (const r of report.results.filter((x) => x.id === ids.any && x.verdict === 'skipped')) expect(r.skipReason).toMatch(/fact 6\.ca-tiers/);
+    expect(report.results.at(-1)!.skipReason).toMatch(/scenario is for premium gateways; none of the run's profiles covers it/);
+    expect(report.metadata.profile).toBe(FAMILY_PROFILES.join(','));
+    expect(report.totals.total).toBe(7);
+    expect(resultCount([...scenarios, premiumOnly], FAMILY_PROFILES.map(getProfile))).toBe(7);
+    expect(streamed).toHaveLength(7);
+    // Every judged result got the emulator's own record of its request.
+    const judged = report.results.filter((r) => r.verdict !== 'skipped');
+    expect(judged.every((r) => r.serverTimeline?.length)).toBe(true);
+    const parsed = runReportSchema.safeParse(JSON.parse(JSON.stringify(report)));
+    expect(parsed.success, parsed.error?.message).toBe(true);
   });
 });

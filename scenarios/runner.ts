@@ -3,6 +3,10 @@
 //
 //   const report = await runConformance({ target: new EmulatorTarget(), profile: 'apim-developer', select: ['validate.*'] });
 //
+// Several profiles (`profile: ['apim-developer', 'apim-standardv2']`, or FAMILY_PROFILES) judge each scenario once per
+// profile whose tier it covers; a scenario none of them covers is one skipped result. Results carry their profile and
+// the report's metadata.profile lists the run's profiles, comma-joined.
+//
 // Scenarios that share a setup share a gateway (prepared once, released after its last scenario); up to
 // `concurrency` requests run at once, each on its own connection. Results stream through onResult as they finish;
 // the report lists them in catalogue order so two runs compare line by line.
@@ -28,15 +32,15 @@ import {
 } from './result';
 import { runScenarioRequest } from './run-scenario';
 import type { ProfileId, Scenario } from './schema';
-import { selectScenarios, shuffled, type Shard } from './selection';
+import { coveringProfiles, selectScenarios, shuffled, type Shard } from './selection';
 import { certificateOf } from './targets/pki-facts';
 import { isRejected, isSkipped, setupKeyOf, type ConcreteSetup, type PrepareResult, type Target } from './targets/target';
 
 export interface RunOptions {
   /** The gateway(s) to run against; closed when the run ends. */
   readonly target: Target;
-  /** Default: the target's profileDefault. */
-  readonly profile?: ProfileId | Profile;
+  /** One profile or several (each scenario runs under every one whose tier it covers). Default: the target's profileDefault. */
+  readonly profile?: ProfileId | Profile | readonly (ProfileId | Profile)[];
   /** Scenario id globs; none = every scenario. */
   readonly select?: readonly string[];
   /** Keep scenarios with at least one of these tags. */
@@ -82,6 +86,8 @@ export async function startRunPki(): Promise<{ pki: Pki; responder: RevocationSe
 interface Planned {
   readonly scenario: Scenario;
   readonly order: number;
+  /** The profile that judges it (a comma-joined list when none of the run's profiles covers the scenario). */
+  readonly profileId: string;
   readonly expected?: Expectation;
   readonly skip?: string;
   readonly setup?: ConcreteSetup;
@@ -102,7 +108,8 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
   const startedAt = new Date(started).toISOString();
   const profileRef = o.profile ?? o.target.profileDefault;
   if (!profileRef) throw new Error(`no profile given and target "${o.target.name}" states none`);
-  const profile = typeof profileRef === 'string' ? getProfile(profileRef) : profileRef;
+  const profiles = resolveProfiles(profileRef);
+  const runProfile = profiles.map((p) => p.id).join(',');
   const seed = o.seed ?? 1;
   const expectedFailures =
     o.expectedFailures instanceof ExpectedFailures ? o.expectedFailures : o.expectedFailures ? ExpectedFailures.fromMap(o.expectedFailures) : undefined;
@@ -112,12 +119,24 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
   const pki = o.pki ?? ownPki!.pki;
   const thumbprintOf = (n: CertificateName) => certificateOf(pki, n).thumbprint;
 
-  const planned: Planned[] = selected.map((scenario, order) => {
-    const e = expectationFor(profile, scenario, { thumbprintOf });
-    if ('skip' in e) return { scenario, order, skip: e.skip };
-    const setup = { ...scenario.setup, tier: profile.tier } as ConcreteSetup;
-    return { scenario, order, expected: e, setup, key: setupKeyOf(setup) };
-  });
+  const planned: Planned[] = [];
+  for (const scenario of selected) {
+    const covering = coveringProfiles(scenario, profiles);
+    if (covering.length === 0 && profiles.length > 1) {
+      planned.push({ scenario, order: planned.length, profileId: runProfile, skip: notCoveredReason(scenario, profiles) });
+      continue;
+    }
+    // One profile that does not cover the scenario: expectationFor states why, in that profile's terms.
+    for (const profile of covering.length ? covering : profiles) {
+      const base = { scenario, order: planned.length, profileId: profile.id };
+      const e = expectationFor(profile, scenario, { thumbprintOf });
+      if ('skip' in e) planned.push({ ...base, skip: e.skip });
+      else {
+        const setup = { ...scenario.setup, tier: profile.tier } as ConcreteSetup;
+        planned.push({ ...base, expected: e, setup, key: setupKeyOf(setup) });
+      }
+    }
+  }
 
   const results: (ScenarioResult | undefined)[] = new Array(planned.length);
   const emit = (i: number, r: ScenarioResult) => {
@@ -131,7 +150,7 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
     tags: p.scenario.tags,
     importance: p.scenario.importance,
     citation: p.scenario.citation,
-    profile: profile.id,
+    profile: p.profileId,
     target: o.target.name,
   });
 
@@ -196,7 +215,7 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
     }
     const j = judge(expected, observation);
     if (j.alternativeChosen) observation = { ...observation, alternativeChosen: j.alternativeChosen };
-    const listed = expectedFailures?.reasonFor(p.scenario.id);
+    const listed = expectedFailures?.reasonFor(p.scenario.id, p.profileId);
     let verdict: Verdict = j.verdict;
     let message = note && j.verdict === 'fail' ? `${j.message} (${note})` : j.message;
     if (listed !== undefined && j.verdict === 'fail') {
@@ -247,7 +266,7 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
     metadata: {
       certgateVersion: certgateVersion(),
       target: o.target.name,
-      profile: profile.id,
+      profile: runProfile,
       seed,
       node: process.version,
       openssl: process.versions.openssl ?? 'unknown',
@@ -261,4 +280,21 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
     results: final,
     totals,
   };
+}
+
+/** The run's profiles, loaded, duplicates dropped (order kept). */
+export function resolveProfiles(ref: ProfileId | Profile | readonly (ProfileId | Profile)[]): Profile[] {
+  const list = (Array.isArray(ref) ? ref : [ref]) as readonly (ProfileId | Profile)[];
+  if (list.length === 0) throw new Error('no profile given: the profile list is empty');
+  const out: Profile[] = [];
+  for (const r of list) {
+    const p = typeof r === 'string' ? getProfile(r) : r;
+    if (!out.some((q) => q.id === p.id)) out.push(p);
+  }
+  return out;
+}
+
+function notCoveredReason(scenario: Scenario, profiles: readonly Profile[]): string {
+  const judged = profiles.map((p) => `${p.id} (${p.tier}, ${p.family})`).join(', ');
+  return `scenario is for ${scenario.setup.tier} gateways; none of the run's profiles covers it: ${judged}`;
 }

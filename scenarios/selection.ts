@@ -1,7 +1,9 @@
 // Which scenarios a run takes: id globs (`*` any run of characters, `?` one, dots are literal), tags (a scenario
-// needs at least one of them), and a shard (`i/n`: a deterministic, exact partition of whatever was selected).
+// needs at least one of them), and a shard (`i/n`: a deterministic, exact partition of whatever was selected); and
+// under which profiles each selected scenario is judged (`--profile families`, or a comma list).
 
-import type { Scenario } from './schema';
+import { tierSelectorIncludes, type Profile } from './profiles';
+import { PROFILE_IDS, type ProfileId, type Scenario } from './schema';
 
 /** A glob over scenario ids as a RegExp anchored at both ends. */
 export function globToRegExp(glob: string): RegExp {
@@ -77,4 +79,35 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+// ---- profiles: a run may judge the selection under several profiles, each scenario under those whose tier it covers ----
+
+/** One profile per APIM gateway family (what a family is documented to do is the same for every tier in it). */
+export const FAMILY_PROFILES: readonly ProfileId[] = ['apim-developer', 'apim-standardv2', 'apim-consumption', 'apim-selfhosted'];
+/** The word `--profile families` stands for FAMILY_PROFILES. */
+export const FAMILIES_WORD = 'families';
+
+/** Parses "families" or "apim-developer,apim-standardv2" (duplicates dropped, order kept); throws naming the bad entry. */
+export function parseProfileList(text: string): ProfileId[] {
+  const out: ProfileId[] = [];
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.every((p) => p === '')) throw new Error(`no profile given (expected ${FAMILIES_WORD} or a comma-separated list of ${PROFILE_IDS.join(', ')})`);
+  for (const part of parts) {
+    if (part === '') throw new Error(`"${text}": empty entry in the profile list`);
+    const ids = part === FAMILIES_WORD ? FAMILY_PROFILES : (PROFILE_IDS as readonly string[]).includes(part) ? [part as ProfileId] : undefined;
+    if (!ids) throw new Error(`unknown profile "${part}" (expected ${FAMILIES_WORD} or some of ${PROFILE_IDS.join(', ')})`);
+    for (const id of ids) if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
+/** The profiles of `profiles` that judge `scenario` (its tier selector covers theirs), in the given order. */
+export function coveringProfiles<P extends Pick<Profile, 'tier' | 'family'>>(scenario: Pick<Scenario, 'setup'>, profiles: readonly P[]): P[] {
+  return profiles.filter((p) => tierSelectorIncludes(scenario.setup.tier, p));
+}
+
+/** How many results a run of `scenarios` under `profiles` yields: one per covering profile, or one skip if none covers. */
+export function resultCount(scenarios: readonly Pick<Scenario, 'setup'>[], profiles: readonly Pick<Profile, 'tier' | 'family'>[]): number {
+  return scenarios.reduce((n, s) => n + Math.max(1, coveringProfiles(s, profiles).length), 0);
 }

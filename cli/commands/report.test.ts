@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serializeRunReport } from '../../reports/json';
-import { makeReport, sampleReport, sampleResults } from '../../reports/test-fixtures';
+import { makeReport, multiProfileReport, multiProfileResults, sampleReport, sampleResults, TWIN_ID } from '../../reports/test-fixtures';
 import { runReportDiff, runReportRender } from './report';
 
 const dir = mkdtempSync(join(tmpdir(), 'certgate-report-cli-'));
@@ -54,6 +54,26 @@ describe('certgate report diff', () => {
     const c = capture();
     expect(await runReportDiff(oldPath, worsePath, { json: true }, c.io)).toBe(1);
     expect(JSON.parse(c.out.join('')).regressions).toEqual(['policy.verify.expired-certificate']);
+  });
+
+  it('runs under several profiles: a regression under one profile is named with it, its twin under the other is not', async () => {
+    // The twin already fails under apim-standardv2; under apim-developer it passed and now fails.
+    const clean2 = multiProfileResults().filter((r) => r.verdict !== 'unexpected-pass');
+    const before = write('multi-old.json', serializeRunReport(multiProfileReport(clean2)));
+    const after = write(
+      'multi-new.json',
+      serializeRunReport(multiProfileReport(clean2.map((r) => (r.id === TWIN_ID && r.profile === 'apim-developer' ? { ...r, verdict: 'fail' as const } : r)))),
+    );
+    const c = capture();
+    expect(await runReportDiff(before, after, { json: true }, c.io)).toBe(1);
+    const json = JSON.parse(c.out.join(''));
+    expect(json.regressions).toEqual([`${TWIN_ID} [apim-developer]`]);
+    expect(json.newlyFailing).toEqual([`${TWIN_ID} [apim-developer]`]);
+    const t = capture();
+    expect(await runReportDiff(before, after, {}, t.io)).toBe(1);
+    expect(t.out.join('').split('\n').slice(0, 2)).toEqual(['Newly failing (1)', `  ${TWIN_ID} [apim-developer]: verdict pass → fail`]);
+    // The same run against itself: the twin failing under apim-standardv2 in both is no regression.
+    expect(await runReportDiff(after, after, {}, capture().io)).toBe(0);
   });
 
   it('exits 2 naming the file when a report is missing or invalid', async () => {

@@ -22,14 +22,15 @@ export async function runReportDiff(oldPath: string, newPath: string, opts: { js
     const [before, after] = await Promise.all([readRunReport(oldPath), readRunReport(newPath)]);
     const diff = diffRuns(before, after);
     if (opts.json) {
-      const ids = (list: readonly { id: string }[]) => list.map((c) => c.id);
+      // Labels: the id, or "id [profile]" when either run judged under several profiles (see reports/diff.ts).
+      const labels = (list: readonly { id: string; profile: string }[]) => list.map(diff.labelOf);
       io.out(`${JSON.stringify({
         regressions: diff.regressions,
-        newlyFailing: ids(diff.newlyFailing),
-        newlyPassing: ids(diff.newlyPassing),
-        changedOutcome: diff.changedOutcome.map((c) => ({ id: c.id, changes: c.changes })),
-        added: ids(diff.added),
-        removed: ids(diff.removed),
+        newlyFailing: labels(diff.newlyFailing),
+        newlyPassing: labels(diff.newlyPassing),
+        changedOutcome: diff.changedOutcome.map((c) => ({ id: c.label, changes: c.changes })),
+        added: labels(diff.added),
+        removed: labels(diff.removed),
         metadataChanges: diff.metadataChanges,
       }, null, 2)}\n`);
     } else {

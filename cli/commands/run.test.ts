@@ -8,7 +8,11 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRunReport } from '../../reports/index';
 import { loadCatalogue } from '../../scenarios/catalogue';
-import { selectScenarios } from '../../scenarios/selection';
+import { getProfile } from '../../scenarios/profiles';
+import { FAMILY_PROFILES, selectScenarios } from '../../scenarios/selection';
+import { EmulatorTarget } from '../../scenarios/targets/emulator-target';
+import { UrlTarget } from '../../scenarios/targets/url-target';
+import { defaultProfiles } from './run';
 
 const BIN = fileURLToPath(new URL('../../bin/certgate.mjs', import.meta.url));
 const SELECT = 'tier.classic.negotiate-off.h1.*';
@@ -66,8 +70,77 @@ describe('certgate run on the emulator', () => {
   });
 });
 
+describe('certgate run under several profiles (the emulator default: one profile per family)', () => {
+  const FAMILIES = ['apim-developer', 'apim-standardv2', 'apim-consumption', 'apim-selfhosted'];
+  // An "any" scenario (judged by all four), a classic one (apim-developer only) and a v2 one (apim-standardv2 only).
+  const ANY = 'validate.identity.thumbprint.match';
+  const CLASSIC = 'tier.classic.negotiate-on.h1.tls12.valid-certificate';
+  const V2 = loadCatalogue().find((s) => s.setup.tier === 'v2')!.id;
+  const select = ['--select', ANY, '--select', CLASSIC, '--select', V2];
+  let ran: Ran;
+  beforeAll(async () => {
+    ran = await certgate(['run', ...select, '--out', 'families'], dir);
+  });
+
+  it('runs each scenario once per profile whose tier it covers, and the summary line counts results', async () => {
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const report = await readRunReport(join(dir, 'families', 'certgate-report.json'));
+    expect(report.metadata.profile).toBe(FAMILIES.join(','));
+    const pairs = report.results.map((r) => `${r.id} ${r.profile}`).sort();
+    expect(pairs).toEqual([...FAMILIES.map((p) => `${ANY} ${p}`), `${CLASSIC} apim-developer`, `${V2} apim-standardv2`].sort());
+    const lines = ran.stdout.trimEnd().split('\n');
+    const m = /^(\d+) passed, (\d+) failed, (\d+) skipped$/.exec(lines.at(-1)!)!;
+    expect(Number(m[1]) + Number(m[2]) + Number(m[3])).toBe(6);
+    expect(Number(m[2])).toBe(0);
+    // Progress lines name the profile, once per result.
+    for (const p of FAMILIES) expect(lines.filter((l) => new RegExp(`^(PASS|SKIP) +${ANY.replace(/\./g, '\\.')} \\[${p}\\]`).test(l))).toHaveLength(1);
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'testsuite' || n === 'testcase' }).parse(
+      readFileSync(join(dir, 'families', 'certgate-junit.xml'), 'utf8'),
+    );
+    const names = (junit.testsuites.testsuite as { testcase: { name: string }[] }[]).flatMap((s) => s.testcase.map((c) => c.name));
+    expect(names.sort()).toEqual(report.results.map((r) => `${r.id} [${r.profile}]`).sort());
+    expect(readFileSync(join(dir, 'families', 'certgate-summary.md'), 'utf8')).toMatch(/^\| apim-selfhosted \| 1 \|/m);
+  });
+
+  it('--profile with one profile judges everything under it: the v2 scenario is skipped with the reason, ids stay bare', async () => {
+    const r = await certgate(['run', ...select, '--profile', 'apim-developer', '--report', 'json', '--out', 'developer'], dir);
+    expect(r.code).toBe(0);
+    const report = await readRunReport(join(dir, 'developer', 'certgate-report.json'));
+    expect(report.metadata.profile).toBe('apim-developer');
+    expect(report.results.map((x) => x.id).sort()).toEqual([ANY, CLASSIC, V2].sort());
+    const v2 = report.results.find((x) => x.id === V2)!;
+    expect(v2.verdict).toBe('skipped');
+    expect(v2.skipReason).toContain(`scenario is for v2 gateways; apim-developer is ${getProfile('apim-developer').tier}`);
+    expect(r.stdout).toMatch(new RegExp(`^SKIP +${V2.replace(/\./g, '\\.')} — `, 'm'));
+  });
+
+  it('an expected failure naming a profile applies under that profile only; one naming an unused profile is warned about', async () => {
+    writeFileSync(join(dir, 'by-profile.yaml'), `${ANY}@apim-selfhosted: "listed for self-hosted only"\n${CLASSIC}@apim-consumption: "never runs there"\n`);
+    const r = await certgate(['run', ...select, '--expected-failures', 'by-profile.yaml', '--report', 'json', '--out', 'by-profile'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^XPASS +${ANY.replace(/\./g, '\\.')} \\[apim-selfhosted\\]`, 'm'));
+    const report = await readRunReport(join(dir, 'by-profile', 'certgate-report.json'));
+    expect(report.results.filter((x) => x.verdict === 'unexpected-pass').map((x) => x.profile)).toEqual(['apim-selfhosted']);
+    expect(r.stderr).toMatch(/by-profile\.yaml:2: ".*@apim-consumption" matches no selected scenario under apim-consumption/);
+    expect(r.stderr).not.toMatch(/by-profile\.yaml:1/);
+  });
+
+  it('without --profile: the emulator is judged under every family, a url target under its own single profile', () => {
+    expect(defaultProfiles(new EmulatorTarget())).toEqual(FAMILY_PROFILES);
+    expect(defaultProfiles(new UrlTarget({ profile: 'apim-premium', setups: new Map() }))).toEqual(['apim-premium']);
+  });
+
+  it('--help says what "families" means', async () => {
+    const r = await certgate(['run', '--help'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(`families = ${FAMILIES.join(', ')}`);
+  });
+});
+
 describe('certgate run refuses what it cannot do (exit 2)', () => {
   const cases: [string[], RegExp][] = [
+    [['--profile', 'apim-developer,apim-gold'], /option '--profile <profiles>' argument 'apim-developer,apim-gold' is invalid. unknown profile "apim-gold"/],
     [['--target', 'nowhere'], /option '--target <target>' argument 'nowhere' is invalid/],
     [['--shard', '3/2'], /option '--shard <i\/n>' argument '3\/2' is invalid/],
     [['--report', 'json,pdf'], /unknown report format "pdf"/],

@@ -9,9 +9,9 @@ import { diffRuns, parseFormats, readRunReport, REPORT_FORMATS, writeReports, ty
 import { loadCatalogue } from '../../scenarios/catalogue';
 import { loadExpectedFailures } from '../../scenarios/expected-failures';
 import type { RunReport } from '../../scenarios/result';
-import { runConformance } from '../../scenarios/runner';
+import { resolveProfiles, runConformance } from '../../scenarios/runner';
 import { PROFILE_IDS, type ProfileId } from '../../scenarios/schema';
-import { parseShard, selectScenarios, type Shard } from '../../scenarios/selection';
+import { FAMILIES_WORD, FAMILY_PROFILES, parseProfileList, parseShard, resultCount, selectScenarios, type Shard } from '../../scenarios/selection';
 import { EmulatorTarget } from '../../scenarios/targets/emulator-target';
 import type { Target } from '../../scenarios/targets/target';
 import type { GatewayDriver } from '../../scenarios/gateways/driver';
@@ -24,7 +24,8 @@ const TARGET_HELP = 'emulator | url | nginx | apache | haproxy | container:<driv
 export interface RunFlags {
   readonly target: string;
   readonly urlMap?: string;
-  readonly profile?: ProfileId;
+  /** One profile or several (`--profile families` or a comma list); default: defaultProfiles(target). */
+  readonly profile?: readonly ProfileId[];
   readonly select?: readonly string[];
   readonly tag?: readonly string[];
   readonly shard?: Shard;
@@ -75,6 +76,14 @@ function shardValue(value: string): Shard {
     return parseShard(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message.replace(/^--shard "[^"]*": /, ''));
+  }
+}
+
+function profilesValue(value: string): ProfileId[] {
+  try {
+    return parseProfileList(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
   }
 }
 
@@ -132,6 +141,16 @@ async function containerTarget(name: string): Promise<Target> {
   if (!docker.available) throw new RunSetupError(`target container:${name} is not available: ${docker.reason}`);
   const { GatewayTarget } = await import('../../scenarios/targets/gateway-target');
   return new GatewayTarget(await DRIVERS[name](), { container: true });
+}
+
+/**
+ * The profiles a run uses without --profile: the emulator can be configured as every tier, so it is judged under one
+ * profile per family (the whole catalogue); any other target under its own profile (url map, nginx, apache-httpd,
+ * haproxy), else apim-developer.
+ */
+export function defaultProfiles(target: Target): readonly ProfileId[] {
+  if (target instanceof EmulatorTarget) return FAMILY_PROFILES;
+  return [target.profileDefault ?? 'apim-developer'];
 }
 
 // ---- interruption: gateways started for a run must not outlive it ----
@@ -192,12 +211,14 @@ export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
     }
     target = await resolveTarget(flags);
     activeTargets.add(target);
-    const profile = flags.profile ?? target.profileDefault ?? 'apim-developer';
+    const profiles = resolveProfiles(flags.profile?.length ? flags.profile : defaultProfiles(target));
+    const multi = profiles.length > 1;
 
-    const progress = new Progress({ total: selected.length, stream: io.stdout, mode: progressMode(io.stdout, io.env ?? process.env) });
+    const total = resultCount(selected, profiles);
+    const progress = new Progress({ total, stream: io.stdout, mode: progressMode(io.stdout, io.env ?? process.env) });
     const report = await runConformance({
       target,
-      profile,
+      profile: profiles,
       scenarios: catalogue,
       select: flags.select,
       tags: flags.tag,
@@ -207,7 +228,8 @@ export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
       concurrency: flags.concurrency,
       stallWindowMs: flags.stallWindow,
       pki,
-      onResult: (r) => progress.result(r),
+      // Under several profiles one id appears more than once: the progress lines name the profile too.
+      onResult: (r) => progress.result(multi ? { ...r, id: `${r.id} [${r.profile}]` } : r),
     });
     activeTargets.delete(target);
     target = undefined; // runConformance closed it
@@ -215,10 +237,14 @@ export async function runRun(flags: RunFlags, io: RunIo): Promise<number> {
     const outDir = resolve(flags.out);
     const paths = await writeReports(report, { formats: flags.report, outDir, baseline });
     const extra = paths.map((p) => `wrote ${p}`);
+    if (multi) extra.unshift(`${selected.length} scenarios judged under ${profiles.length} profiles (${profiles.map((p) => p.id).join(', ')}): ${report.results.length} results`);
     const regressions = baseline ? diffRuns(baseline, report).regressions : [];
     if (baseline) extra.push(regressions.length ? `${regressions.length} regression(s) against ${flags.baseline}: ${regressions.join(', ')}` : `no regression against ${flags.baseline}`);
-    const unused = expectedFailures?.unused(selected.map((s) => s.id)) ?? [];
-    for (const u of unused) io.err(`warning: ${flags.expectedFailures}:${u.line}: "${u.pattern}" matches no selected scenario\n`);
+    const unused = expectedFailures?.unused(report.results) ?? [];
+    for (const u of unused) {
+      const what = u.profile ? `${u.pattern}@${u.profile}" matches no selected scenario under ${u.profile}` : `${u.pattern}" matches no selected scenario`;
+      io.err(`warning: ${flags.expectedFailures}:${u.line}: "${what}\n`);
+    }
     progress.finish(extra);
     return exitCodeOf(report, regressions);
   } catch (err) {
@@ -238,7 +264,14 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--target <target>', `what to test: ${TARGET_HELP}`).default('emulator').argParser(parseTarget))
     .option('--gateway-bin <path>', 'with --target nginx|apache|haproxy: the gateway binary (default: found on PATH)')
     .option('--url-map <file>', 'with --target url: YAML mapping of setup keys to deployed URLs, and the profile the gateway follows')
-    .addOption(new Option('--profile <profile>', 'what the gateway is documented to do (default: the target\'s own — the url map\'s, nginx, apache-httpd, haproxy — else apim-developer)').choices(PROFILE_IDS))
+    .addOption(
+      new Option(
+        '--profile <profiles>',
+        `what the gateway is documented to do: a profile, a comma-separated list, or "${FAMILIES_WORD}" (= ${FAMILY_PROFILES.join(',')}, ` +
+          'one per APIM gateway family); each scenario is judged once under every listed profile whose tier it covers ' +
+          `(default: ${FAMILIES_WORD} on the emulator; the target's own elsewhere — the url map's, nginx, apache-httpd, haproxy)`,
+      ).argParser(profilesValue),
+    )
     .option('--select <glob>', 'scenario id glob, e.g. "tier.classic.*" (repeatable; default: every scenario)', collect)
     .option('--tag <tag>', 'keep scenarios with this tag (repeatable)', collect)
     .option('--shard <i/n>', 'run the i-th of n disjoint parts of the selection, e.g. 1/4', shardValue)
@@ -254,13 +287,18 @@ export function registerRunCommand(program: Command): void {
       'after',
       `
 Examples:
-  certgate run --out certgate-out                      the whole catalogue on the built-in emulator
+  certgate run --out certgate-out                      the whole catalogue on the built-in emulator, every family
+  certgate run --profile apim-premium,apim-premiumv2   the emulator judged as two specific tiers
   certgate run --select 'body.classic.*' --report md   one topic, Markdown summary only
   certgate run --target url --url-map gateway.yaml --report junit,html --out out
   certgate run --target apache --report md             the catalogue against the local Apache httpd (its profile)
   certgate run --target nginx --gateway-bin /opt/nginx/sbin/nginx
   certgate run --shard 2/4 --seed 7                    the second quarter, in a stable order
   certgate run --expected-failures known.yaml --baseline last/certgate-report.json
+
+Profiles: ${PROFILE_IDS.join(', ')}; ${FAMILIES_WORD} = ${FAMILY_PROFILES.join(', ')}.
+A scenario none of the listed profiles covers is reported once, skipped, with the reason; under several
+profiles results are named "id [profile]" and counted once per profile in the summary line.
 
 Output: a progress bar on a terminal; with CI=true or when stdout is not a terminal, one line per scenario.
 The last line is always "N passed, N failed, N skipped" (passed counts expected failures; failed counts

@@ -11,6 +11,7 @@ export const CLIENT_SCRIPT = `(() => {
   const byId = (id) => document.getElementById(id);
   const cells = Array.from(document.querySelectorAll('.cell'));
   const fVerdict = byId('f-verdict'), fTier = byId('f-tier'), fTag = byId('f-tag'), fSearch = byId('f-search');
+  const fProfile = byId('f-profile'); // only in a run under several profiles
   const drawer = byId('drawer'), drawerBody = byId('drawer-body');
 
   function matches(i) {
@@ -18,6 +19,7 @@ export const CLIENT_SCRIPT = `(() => {
     const q = fSearch.value.trim().toLowerCase();
     if (v === 'failing' ? FAILING.indexOf(r.verdict) < 0 : v !== '' && r.verdict !== v) return false;
     if (t !== '' && view[i].tier !== t) return false;
+    if (fProfile && fProfile.value !== '' && r.profile !== fProfile.value) return false;
     if (g !== '' && r.tags.indexOf(g) < 0) return false;
     if (q !== '' && q.split(/\\s+/).some((w) => view[i].search.indexOf(w) < 0)) return false;
     return true;
@@ -43,7 +45,7 @@ export const CLIENT_SCRIPT = `(() => {
     drawerBody.replaceChildren(tpl.content.cloneNode(true));
     drawer.hidden = false;
     for (const c of cells) c.classList.toggle('selected', Number(c.dataset.i) === i);
-    try { history.replaceState(null, '', '#' + encodeURIComponent(results[i].id)); } catch (e) { /* file:// may refuse */ }
+    try { history.replaceState(null, '', '#' + encodeURIComponent(view[i].key)); } catch (e) { /* file:// may refuse */ }
     byId('drawer-close').focus();
   }
 
@@ -53,13 +55,16 @@ export const CLIENT_SCRIPT = `(() => {
     try { history.replaceState(null, '', location.pathname + location.search); } catch (e) { /* ignore */ }
   }
 
-  for (const el of [fVerdict, fTier, fTag]) el.addEventListener('change', apply);
+  for (const el of [fVerdict, fTier, fTag, fProfile]) if (el) el.addEventListener('change', apply);
   fSearch.addEventListener('input', apply);
   for (const b of document.querySelectorAll('[data-verdict]')) {
     b.addEventListener('click', () => { fVerdict.value = b.dataset.verdict; apply(); });
   }
+  for (const b of document.querySelectorAll('[data-profile]')) {
+    b.addEventListener('click', () => { if (fProfile) { fProfile.value = b.dataset.profile; apply(); } });
+  }
   byId('f-clear').addEventListener('click', () => {
-    fVerdict.value = ''; fTier.value = ''; fTag.value = ''; fSearch.value = ''; apply();
+    fVerdict.value = ''; fTier.value = ''; fTag.value = ''; fSearch.value = ''; if (fProfile) fProfile.value = ''; apply();
   });
   byId('matrix').addEventListener('click', (e) => {
     const c = e.target.closest('.cell');
@@ -75,7 +80,7 @@ export const CLIENT_SCRIPT = `(() => {
   if (location.hash.length > 1) {
     let id = '';
     try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { id = ''; }
-    const i = results.findIndex((r) => r.id === id);
+    const i = view.findIndex((v) => v.key === id);
     if (i >= 0) open(i);
   }
 })();

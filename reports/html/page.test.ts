@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffRuns } from '../diff';
-import { HOSTILE, hostileReport, makeReport, sampleReport, sampleResults } from '../test-fixtures';
+import { HOSTILE, hostileReport, makeReport, multiProfileReport, multiProfileResults, sampleReport, sampleResults, TWIN_ID } from '../test-fixtures';
 import { renderHtml } from './page';
 
 const CHROMIUM = process.env.CERTGATE_CHROMIUM ?? '/usr/bin/chromium';
@@ -48,6 +48,20 @@ describe('HTML report (static)', () => {
     expect(csp).toContain("default-src 'none'");
   });
 
+  it('a run under several profiles has one cell per scenario × profile, each naming its profile', () => {
+    const report = multiProfileReport();
+    const html = renderHtml(report);
+    const cells = [...html.matchAll(/<button type="button" class="cell [^"]*" data-i="(\d+)" title="([^"]*)">(.*?)<\/button>/g)];
+    expect(cells).toHaveLength(report.results.length);
+    const twins = cells.filter((c) => c[2]!.startsWith(`${TWIN_ID} under `));
+    expect(twins.map((c) => /<span class="p">([^<]*)<\/span>/.exec(c[3]!)![1])).toEqual(['developer', 'standardv2']);
+    expect(dataBlock(html).view.map((v) => (v as unknown as { key: string }).key)).toEqual(report.results.map((r) => `${r.id} [${r.profile}]`));
+    // A single-profile page keeps bare ids and has no profile filter.
+    const single = renderHtml(sampleReport());
+    expect(single).not.toContain('id="f-profile"');
+    expect(single).not.toContain('<span class="p">');
+  });
+
   it('loads nothing from elsewhere: no src/href pointing outside the file', () => {
     const html = renderHtml(hostileReport());
     expect(html).not.toMatch(/\s(src|href)="(?!data:)/);
@@ -65,6 +79,10 @@ describe.skipIf(!hasChromium)(`${needsChromium}HTML report in headless Chromium`
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const before = sampleReport();
+    // Under several profiles: the twin regresses under apim-developer only (it already failed under apim-standardv2).
+    const multiRegressed = multiProfileReport(
+      multiProfileResults().map((r) => (r.id === TWIN_ID && r.profile === 'apim-developer' ? { ...r, verdict: 'fail' as const } : r)),
+    );
     const regressed = makeReport(
       sampleResults().map((r) => (r.id === 'policy.verify.expired-certificate' ? { ...r, verdict: 'fail' as const } : r)),
     );
@@ -72,6 +90,7 @@ describe.skipIf(!hasChromium)(`${needsChromium}HTML report in headless Chromium`
       ['sample', renderHtml(before)],
       ['hostile', renderHtml(hostileReport())],
       ['baseline', renderHtml(regressed, { diff: diffRuns(before, regressed) })],
+      ['multi', renderHtml(multiProfileReport(), { diff: diffRuns(multiProfileReport(), multiRegressed) })],
     ] as const) {
       files[name] = join(dir, `${name}.html`);
       writeFileSync(files[name], html);
@@ -189,5 +208,34 @@ describe.skipIf(!hasChromium)(`${needsChromium}HTML report in headless Chromium`
     expect(ringed.sort()).toEqual(['policy.verify.expired-certificate', 'validate.identity.thumbprint.lower-case']);
     expect(await page.locator('header.top').innerText()).toContain('regressions since baseline');
     await page.close();
+  });
+
+  it('several profiles: a profile filter and profile chips narrow the matrix; a deep link names id and profile', async () => {
+    const report = multiProfileReport();
+    const page = await open('multi');
+    expect(await visibleCells(page)).toHaveLength(report.results.length);
+    await page.selectOption('#f-profile', 'apim-standardv2');
+    const v2 = report.results.filter((r) => r.profile === 'apim-standardv2');
+    expect(await visibleCells(page)).toHaveLength(v2.length);
+    await page.click('#f-clear');
+    await page.click('.chip[data-profile="apim-developer"]');
+    expect(await visibleCells(page)).toHaveLength(report.results.length - v2.length);
+    expect(await page.locator('header.top').innerText()).toContain('profiles apim-developer, apim-standardv2');
+    // Only the twin under apim-developer is ringed as a regression (plus the run's unexpected pass).
+    const ringed = await page.$$eval('.cell.regressed', (cells) => cells.map((c) => c.getAttribute('title')!.split(' — ')[0]));
+    expect(ringed.sort()).toEqual([`${TWIN_ID} under apim-developer`, 'validate.identity.thumbprint.lower-case under apim-developer']);
+    await page.close();
+
+    const linked = await browser.newPage();
+    await linked.goto(`${pathToFileURL(files.multi!).href}#${encodeURIComponent(`${TWIN_ID} [apim-standardv2]`)}`);
+    const facts = await linked.locator('#drawer dl.facts').innerText();
+    expect(facts).toMatch(/Profile\s+apim-standardv2/);
+    expect(await linked.locator('#drawer .badge').innerText()).toContain('fail');
+    // Opening the other twin rewrites the fragment to name its profile.
+    await linked.keyboard.press('Escape');
+    await linked.click(`.cell[title^="${TWIN_ID} under apim-developer"]`);
+    expect(decodeURIComponent(new URL(linked.url()).hash.slice(1))).toBe(`${TWIN_ID} [apim-developer]`);
+    await linked.close();
+    expect(problems).toEqual([]);
   });
 });

@@ -55,6 +55,9 @@ svg.bar { border-radius: 3px; align-self: center; background: var(--skipped-bg);
 .cell { border: 0; border-radius: 5px; padding: 3px 8px 3px 6px; font: inherit; font-size: 12px; cursor: pointer;
   max-width: 34ch; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; text-align: left; }
 .cell .g { display: inline-block; width: 1.1em; font-weight: 700; }
+.cell .p { display: inline-block; font-size: 10.5px; border-radius: 3px; padding: 0 4px; margin-right: 5px; background: rgba(255,255,255,.55); color: #17202c; }
+.totals.profiles { margin-top: 8px; }
+.chip.profile { background: #24303e; color: #cfd8e3; } .chip.profile.bad { box-shadow: 0 0 0 1px #ff8a80 inset; }
 .cell:hover { filter: brightness(.95); box-shadow: 0 0 0 1px rgba(0,0,0,.25) inset; }
 .cell.selected { box-shadow: 0 0 0 2px #17202c; }
 .empty { color: var(--muted); padding: 30px; text-align: center; }
