@@ -20,10 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Confidence as ConfidenceT, ExpectedAlternative, Expectation } from './result';
-import { Confidence, ExpectationSpec, FAMILIES, TIERS, type Family, type Scenario, type Tier } from './schema';
+import { Confidence, ExpectationSpec, FAMILIES, TIERS, type Family, type PolicyRef, type Scenario, type Tier } from './schema';
 import { CERTIFICATES, type CertificateAlias, type CertificateName } from './certificate-names';
 import type { ExpectedVerdict } from '../ca/types';
-import { policyReadsCertificate } from './policy-library';
+import { policyLibrary, policyReadsCertificate } from './policy-library';
 
 export const PROFILES_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
 
@@ -121,6 +121,30 @@ export interface Situation {
   readonly uploadedCertificates: boolean;
   /** The stores the scenario uploads CA certificates to (Root, CertificateAuthority). */
   readonly caStores: readonly string[];
+  /** validate-client-certificate's attributes, the library's defaults filled in; undefined for other policies. */
+  readonly validateRevocation?: boolean;
+  readonly validateTrust?: boolean;
+  readonly validateNotBefore?: boolean;
+  readonly validateNotAfter?: boolean;
+  readonly ignoreError?: boolean;
+  /** How many identities validate-client-certificate lists (0 for other policies). */
+  readonly identities: number;
+}
+
+/** The Situation facts of validate-client-certificate's attributes (what a real gateway's mapping depends on). */
+function validateAttributes(policy: PolicyRef): Pick<Situation, 'validateRevocation' | 'validateTrust' | 'validateNotBefore' | 'validateNotAfter' | 'ignoreError' | 'identities'> {
+  if (!('library' in policy) || policy.library !== 'validate-client-certificate') return { identities: 0 };
+  const defs = policyLibrary()[policy.library]?.params ?? {};
+  const flag = (name: string) => (policy.params[name] ?? defs[name]?.default) === true;
+  const identities = policy.params.identities ?? defs.identities?.default;
+  return {
+    validateRevocation: flag('validate-revocation'),
+    validateTrust: flag('validate-trust'),
+    validateNotBefore: flag('validate-not-before'),
+    validateNotAfter: flag('validate-not-after'),
+    ignoreError: flag('ignore-error'),
+    identities: Array.isArray(identities) ? identities.length : 0,
+  };
 }
 
 export function situationOf(profile: Pick<Profile, 'tier' | 'family'>, s: Scenario): Situation {
@@ -148,6 +172,7 @@ export function situationOf(profile: Pick<Profile, 'tier' | 'family'>, s: Scenar
     certificateVerdict: s.client.certificate === 'none' ? 'none' : verdictOf(CERTIFICATES[s.client.certificate] as CertificateAlias),
     uploadedCertificates: s.setup.uploadedCertificates.length > 0,
     caStores: [...new Set(s.setup.caCertificates.map((c) => c.store))],
+    ...validateAttributes(s.setup.policy),
   };
 }
 

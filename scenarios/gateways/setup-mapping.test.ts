@@ -9,10 +9,10 @@ import { expectationFor, getProfile } from '../profiles';
 import { Setup, type PolicyRef } from '../schema';
 import { GATEWAY_PROFILE_OF } from '../targets/gateway-target';
 import type { ConcreteSetup } from '../targets/target';
-import { apacheDriver } from './apache';
+import { apacheConfig, apacheDriver } from './apache';
 import { setupProblems, type GatewayDriver } from './driver';
-import { haproxyDriver } from './haproxy';
-import { nginxDriver } from './nginx';
+import { haproxyConfig, haproxyDriver } from './haproxy';
+import { nginxConfig, nginxDriver } from './nginx';
 import { mapSetup } from './setup-mapping';
 
 const setup = (input: Record<string, unknown>): ConcreteSetup => ({ ...Setup.parse(input), tier: 'developer', ...(input.tier ? { tier: input.tier } : {}) }) as ConcreteSetup;
@@ -51,10 +51,13 @@ describe('mapSetup: APIM classic settings in a gateway’s terms', () => {
     expect(mapped(setup({ negotiateClientCertificate: false, policy: forward, emulation: { deadlockTimeoutMs: 5, renegotiationBodyThreshold: 7 } }))).toEqual(plain);
   });
 
-  it('Root-store CA uploads become the trusted CA list (PKI manifest names); the CertificateAuthority store is skipped', () => {
+  it('CA uploads become the CA file: Root-store roots anchor, CertificateAuthority-store intermediates help build chains', () => {
     expect(mapped(setup({ negotiateClientCertificate: true, caCertificates: [{ certificate: 'root-ca', store: 'Root' }] })).trustedCas).toEqual(['root-ca']);
+    const both = setup({ negotiateClientCertificate: true, caCertificates: [{ certificate: 'root-ca', store: 'Root' }, { certificate: 'intermediate-ca', store: 'CertificateAuthority' }] });
+    expect(mapped(both).trustedCas).toEqual(['root-ca', 'intermediate-ca']);
+    // Intermediates alone anchor nothing in OpenSSL (no partial chains): every certificate would fail, unlike APIM.
     const m = mapSetup(setup({ caCertificates: [{ certificate: 'intermediate-ca', store: 'CertificateAuthority' }] }), 'haproxy');
-    expect(m).toMatchObject({ skip: expect.stringMatching(/CertificateAuthority store .* no haproxy counterpart/) });
+    expect(m).toMatchObject({ skip: expect.stringMatching(/CertificateAuthority store without a Root-store upload .* no haproxy counterpart/) });
   });
 
   it('skips what no gateway has, naming the gateway and the APIM feature', () => {
@@ -63,7 +66,7 @@ describe('mapSetup: APIM classic settings in a gateway’s terms', () => {
       [{ tier: 'consumption' }, /consumption tier/],
       [{ applicationGateway: 'strict' }, /Application Gateway .* no apache counterpart/],
       [{ uploadedCertificates: [{ id: 'x', certificate: 'valid-rsa', format: 'cer' }] }, /uploaded certificates/],
-      [{ policy: { library: 'validate-client-certificate', params: {} } }, /APIM policy validate-client-certificate has no apache counterpart/],
+      [{ policy: { library: 'documented-thumbprint', params: { thumbprint: 'AB' } } }, /documented-thumbprint compares the thumbprint .* apache only verifies/],
       [{ policy: { xml: '<policies/>', readsCertificate: true } }, /inline APIM policy has no apache counterpart/],
     ];
     for (const [input, reason] of cases) expect(mapSetup(setup(input), 'apache'), JSON.stringify(input)).toMatchObject({ skip: expect.stringMatching(reason) });
@@ -71,6 +74,66 @@ describe('mapSetup: APIM classic settings in a gateway’s terms', () => {
 
   it('the self-hosted gateway negotiates per hostname like the classic tiers', () => {
     expect(mapSetup(setup({ tier: 'selfhosted', negotiateClientCertificate: true }), 'nginx')).toMatchObject({ setup: { verify: 'optional-no-ca' } });
+  });
+});
+
+const ROOT_AND_INTERMEDIATES = [
+  { certificate: 'root-ca', store: 'Root' },
+  { certificate: 'intermediate-ca', store: 'CertificateAuthority' },
+  { certificate: 'long-chain-intermediates', store: 'CertificateAuthority' },
+];
+const validate = (params: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  setup({ negotiateClientCertificate: true, caCertificates: ROOT_AND_INTERMEDIATES, policy: { library: 'validate-client-certificate', params }, ...extra });
+
+describe('mapSetup: validate-client-certificate is the server verifying in the handshake', () => {
+  it('every check on (the defaults): require, the CRL file, the uploaded CAs as the CA file, the certificate forwarded', () => {
+    expect(mapped(validate({}))).toMatchObject({
+      verify: 'require',
+      locations: [],
+      crl: true,
+      ocsp: 'off',
+      forwardCertificate: true,
+      trustedCas: ['root-ca', 'intermediate-ca', 'sub-intermediate-ca'],
+    });
+  });
+
+  it('negotiate off: required per request at "/" — Apache renegotiates, nginx and HAProxy cannot', () => {
+    const g = mapped(validate({}, { negotiateClientCertificate: false }));
+    expect(g).toMatchObject({ verify: 'none', locations: [{ path: '/', verify: 'require' }], crl: true });
+    expect(apacheDriver.supports(g)).toBe(true);
+    expect(nginxDriver.supports(g)).toMatchObject({ reason: expect.stringMatching(/first handshake/) });
+  });
+
+  it('skips each attribute combination no server configuration means, naming the attribute', () => {
+    const thumb = { thumbprint: { of: 'valid-rsa', take: 'thumbprint' } };
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ identities: [thumb] }, /with identities \(1\) matches particular certificates; nginx only verifies the chain/],
+      [{ 'ignore-error': true }, /ignore-error="true"/],
+      [{ 'validate-trust': false, 'validate-revocation': false }, /validate-trust="false" .* cannot require one without verifying its issuer/],
+      [{ 'validate-not-before': false }, /validate-not-before="false" .* always checks it/],
+      [{ 'validate-not-after': false }, /validate-not-after="false"/],
+    ];
+    for (const [params, reason] of cases) expect(mapSetup(validate(params), 'nginx'), JSON.stringify(params)).toMatchObject({ skip: expect.stringMatching(reason) });
+    const noRoot = setup({ negotiateClientCertificate: true, policy: { library: 'validate-client-certificate', params: {} } });
+    expect(mapSetup(noRoot, 'nginx')).toMatchObject({ skip: expect.stringMatching(/none is uploaded/) });
+  });
+
+  it('validate-revocation="false" verifies without the CRL file (a revoked certificate passes there, unlike with "true")', () => {
+    expect(mapSetup(validate({ 'validate-revocation': false }), 'apache')).toMatchObject({ setup: { verify: 'require', crl: false } });
+    expect(mapSetup(validate({ 'validate-revocation': true }), 'apache')).toMatchObject({ setup: { verify: 'require', crl: true } });
+  });
+
+  it('the choice is visible in each server’s configuration (require + the CRL file)', () => {
+    const g = mapped(validate({}));
+    const d = '/nonexistent/certgate';
+    const files = { serverChain: `${d}/c.pem`, serverKey: `${d}/k.pem`, serverCombined: `${d}/ck.pem`, caBundle: `${d}/ca.pem`, crlBundle: `${d}/crl.pem`, trustedCaNames: g.trustedCas! };
+    const io = { setup: g, files, dir: d, host: '127.0.0.1', port: 1 };
+    const nginx = nginxConfig({ ...io, runAsRoot: false });
+    expect(nginx).toMatch(/ssl_verify_client on;\s+ssl_client_certificate \/nonexistent\/certgate\/ca\.pem;/);
+    expect(nginx).toContain(`ssl_crl ${d}/crl.pem;`);
+    const apache = apacheConfig({ ...io, moduleDir: d });
+    for (const line of [`SSLCACertificateFile "${d}/ca.pem"`, `SSLCARevocationFile "${d}/crl.pem"`, 'SSLCARevocationCheck chain', 'SSLVerifyClient require']) expect(apache).toContain(line);
+    expect(haproxyConfig(io)).toMatch(/ca-file \/nonexistent\/certgate\/ca\.pem verify required crl-file \/nonexistent\/certgate\/crl\.pem/);
   });
 });
 
