@@ -66,7 +66,8 @@ export class ConnectionTimeline {
   readonly started = performance.now();
   // Epoch ms; the ISO text is built only when a snapshot asks (a Date + toISOString per request adds up).
   private readonly startedAtMs = Date.now();
-  readonly events: RecordedEvent[] = [];
+  /** Events as flat tuples (see EventLog): the readable objects are built only when a snapshot asks. */
+  private readonly log: unknown[] = [];
   /** Ids of this connection's requests, appended by the store (and by the front for its 400 to an unparsable
    *  request, which closes the connection); ids whose entries the store dropped leave it (see forgetRequest). */
   readonly requests: string[] = [];
@@ -102,13 +103,23 @@ export class ConnectionTimeline {
     return new Date(this.startedAtMs).toISOString();
   }
 
-  record(kind: string, detail?: Record<string, unknown>): void {
-    if (this.events.length >= MAX_EVENTS_PER_ENTRY) {
+  /** The recorded events, as snapshots show them (built on each call). */
+  get events(): RecordedEvent[] {
+    return readEvents(this.log, CONNECTION_STRIDE, this.started);
+  }
+
+  get eventCount(): number {
+    return this.log.length / CONNECTION_STRIDE;
+  }
+
+  record(kind: string, detail?: Readonly<Record<string, unknown>>): void {
+    const log = this.log;
+    if (log.length >= MAX_EVENTS_PER_ENTRY * CONNECTION_STRIDE) {
       this.eventsDropped++;
       return;
     }
     const c = this.counters();
-    this.events.push({ at: round(performance.now() - this.started), kind, detail, bytesRead: c.bytesRead, bytesWritten: c.bytesWritten });
+    log.push(kind, performance.now(), detail, c.bytesRead, c.bytesWritten);
     this.heldBytes += charge(this.ledger, detail);
   }
 
@@ -134,7 +145,7 @@ export class ConnectionTimeline {
   snapshot(): ConnectionSnapshot {
     return {
       id: this.id, startedAt: this.startedAt, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
-      hostName: this.hostName, open: this.open, ...counterValues(this.counters()), requests: this.requests.slice(this.forgotten), events: [...this.events],
+      hostName: this.hostName, open: this.open, ...counterValues(this.counters()), requests: this.requests.slice(this.forgotten), events: this.events,
       ...(this.eventsDropped > 0 ? { eventsDropped: this.eventsDropped } : {}),
     };
   }
@@ -143,7 +154,7 @@ export class ConnectionTimeline {
 export class RequestTimeline {
   readonly started = performance.now();
   private readonly startedAtMs = Date.now();
-  readonly events: RecordedEvent[] = [];
+  private readonly log: unknown[] = [];
   eventsDropped = 0;
   bodyBytesRead = 0;
   status?: number;
@@ -167,27 +178,65 @@ export class RequestTimeline {
     return new Date(this.startedAtMs).toISOString();
   }
 
+  /** The recorded events, as snapshots show them (built on each call). */
+  get events(): RecordedEvent[] {
+    return readEvents(this.log, REQUEST_STRIDE, this.started);
+  }
+
+  get eventCount(): number {
+    return this.log.length / REQUEST_STRIDE;
+  }
+
   /** Records on the request and, for TLS events, on its connection too. */
-  record(kind: string, detail?: Record<string, unknown>): void {
-    if (this.events.length >= MAX_EVENTS_PER_ENTRY) {
+  record(kind: string, detail?: Readonly<Record<string, unknown>>): void {
+    const log = this.log;
+    if (log.length >= MAX_EVENTS_PER_ENTRY * REQUEST_STRIDE) {
       this.eventsDropped++;
       return;
     }
     const c = this.connection.counters();
-    this.events.push({ at: round(performance.now() - this.started), kind, detail, bodyBytesRead: this.bodyBytesRead, bytesRead: c.bytesRead, bytesWritten: c.bytesWritten });
+    log.push(kind, performance.now(), detail, c.bytesRead, c.bytesWritten, this.bodyBytesRead);
     this.heldBytes += charge(this.ledger, detail);
   }
 
-  /** The pipeline's RecordEvent. */
-  readonly recordEvent = (e: TimelineEvent): void => this.record(e.kind, e.detail as Record<string, unknown> | undefined);
+  private recorder: ((e: TimelineEvent) => void) | undefined;
+  /** The pipeline's RecordEvent (made on first use: a closure per request is an allocation, and a named one a
+   *  defineProperty under tsx). */
+  get recordEvent(): (e: TimelineEvent) => void {
+    return (this.recorder ??= recorderOf(this));
+  }
 
   snapshot(): RequestSnapshot {
     return {
       id: this.id, connectionId: this.connection.id, startedAt: this.startedAt, method: this.method, path: this.path,
       protocol: this.protocol, tlsVersion: this.tlsVersion, bodyBytesRead: this.bodyBytesRead, status: this.status,
-      events: [...this.events], ...(this.eventsDropped > 0 ? { eventsDropped: this.eventsDropped } : {}),
+      events: this.events, ...(this.eventsDropped > 0 ? { eventsDropped: this.eventsDropped } : {}),
     };
   }
+}
+
+function recorderOf(r: RequestTimeline): (e: TimelineEvent) => void {
+  return (e) => r.record(e.kind, e.detail as Readonly<Record<string, unknown>> | undefined);
+}
+
+// An event is recorded as a flat tuple in its entry's log — kind, performance.now(), detail (often a shared frozen
+// object), raw bytes read, raw bytes written, and for requests the body bytes read — instead of an object per event:
+// recording happens ~7 times per request, reading (introspection, reports) rarely. readEvents builds the readable
+// objects with the same members in the same order as before.
+const CONNECTION_STRIDE = 5;
+const REQUEST_STRIDE = 6;
+
+function readEvents(log: readonly unknown[], stride: number, started: number): RecordedEvent[] {
+  const out: RecordedEvent[] = [];
+  for (let i = 0; i < log.length; i += stride) {
+    const at = round((log[i + 1] as number) - started);
+    const kind = log[i] as string;
+    const detail = log[i + 2] as Readonly<Record<string, unknown>> | undefined;
+    out.push(stride === REQUEST_STRIDE
+      ? { at, kind, detail, bodyBytesRead: log[i + 5] as number, bytesRead: log[i + 3] as number, bytesWritten: log[i + 4] as number }
+      : { at, kind, detail, bytesRead: log[i + 3] as number, bytesWritten: log[i + 4] as number });
+  }
+  return out;
 }
 
 /** Copies the counters: the source may be a live socket (its getters are not own properties). */
@@ -216,9 +265,37 @@ export const DEFAULT_TIMELINE_LIMIT = 10_000;
 /** Bytes kept by default: only reached by unusual entries (16 KiB request targets, thousands of events each). */
 export const DEFAULT_TIMELINE_MAX_BYTES = 64 * 2 ** 20;
 
+/**
+ * Entries in insertion order, oldest first, for eviction. A Map's own order is not used for that: V8 leaves a hole
+ * per deleted entry until the table is rebuilt, so finding the oldest through map.values().next() walks every hole
+ * deleted before it — thousands per eviction with the store at its cap (measured: ~7 µs per request).
+ */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    // Drop the consumed front in bulk, once it is half the array (amortised O(1) per shift).
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 export class TimelineStore {
   private readonly connections = new Map<string, ConnectionTimeline>();
   private readonly requests = new Map<string, RequestTimeline>();
+  private readonly connectionOrder = new Queue<ConnectionTimeline>();
+  private readonly requestOrder = new Queue<RequestTimeline>();
   private readonly held: Ledger = { bytes: 0, events: 0 };
   private connectionSeq = 0;
   private evictedConnections = 0;
@@ -230,6 +307,7 @@ export class TimelineStore {
     const id = `c${(++this.connectionSeq).toString(36).padStart(5, '0')}`;
     const c = new ConnectionTimeline(id, hostName, remoteAddress, remotePort, this.held);
     this.connections.set(id, c);
+    this.connectionOrder.push(c);
     this.evict();
     return c;
   }
@@ -238,6 +316,7 @@ export class TimelineStore {
     const r = new RequestTimeline(connection.nextRequestId(), connection, method, path, protocol, tlsVersion, this.held);
     connection.requests.push(r.id);
     this.requests.set(r.id, r);
+    this.requestOrder.push(r);
     this.evict();
     return r;
   }
@@ -254,7 +333,7 @@ export class TimelineStore {
   }
 
   private dropOldestRequest(): void {
-    const oldest = this.requests.values().next().value!;
+    const oldest = this.requestOrder.shift()!;
     this.requests.delete(oldest.id);
     release(this.held, oldest);
     // Its connection lists only ids the store can answer, so a long keep-alive connection stays bounded too.
@@ -263,7 +342,7 @@ export class TimelineStore {
   }
 
   private dropOldestConnection(): void {
-    const oldest = this.connections.values().next().value!;
+    const oldest = this.connectionOrder.shift()!;
     this.connections.delete(oldest.id);
     release(this.held, oldest);
     this.evictedConnections++;
@@ -292,12 +371,12 @@ export class TimelineStore {
 /** An entry leaves the store: its bytes and events leave the ledger, and what it records later is not charged. */
 function release(ledger: Ledger, entry: ConnectionTimeline | RequestTimeline): void {
   ledger.bytes -= entry.heldBytes;
-  ledger.events -= entry.events.length;
+  ledger.events -= entry.eventCount;
   entry.ledger = detached();
 }
 
 /** Charges one recorded event to the ledger; returns its bytes. */
-function charge(ledger: Ledger, detail: Record<string, unknown> | undefined): number {
+function charge(ledger: Ledger, detail: Readonly<Record<string, unknown>> | undefined): number {
   const bytes = EVENT_BYTES + (detail ? estimateValue(detail, 4) : 0);
   ledger.bytes += bytes;
   ledger.events++;
