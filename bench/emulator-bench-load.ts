@@ -3,13 +3,19 @@
 //   new-connections: every request on a fresh mTLS connection (full handshake, no session reuse)
 //   keep-alive:      requests over a fixed pool of kept-alive mTLS connections (undici)
 //   hold:            opens `connections` keep-alive mTLS connections, prints "held", waits for stdin to close
+//   interleave:      keep-alive load on `urls` in turn, `phases` phases of `phaseMs` each, pools warmed first; prints
+//                    "start <phase> <target>" and "done <phase> <target> <ok>" around each phase and waits for a line on
+//                    stdin after each, so the parent can read the server's CPU time at the phase's edges
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { Agent, Client, request } from 'undici';
 
 interface Job {
-  readonly mode: 'new-connections' | 'keep-alive' | 'hold';
+  readonly mode: 'new-connections' | 'keep-alive' | 'hold' | 'interleave';
+  readonly urls?: readonly string[];
+  readonly phases?: number;
+  readonly phaseMs?: number;
   readonly url: string;
   readonly caFile: string;
   readonly certFile: string;
@@ -91,8 +97,36 @@ async function hold(): Promise<void> {
   await Promise.all(clients.map((c) => c.destroy()));
 }
 
+async function interleave(): Promise<void> {
+  const urls = job.urls ?? [job.url];
+  const agents = urls.map(() => new Agent({ connections: job.concurrency, keepAliveTimeout: 600_000, connect: { ca, cert, key, maxVersion: 'TLSv1.2', servername: 'localhost' } }));
+  // Every pool connected (and its first requests served) before any phase: handshakes are not what is measured.
+  for (let t = 0; t < urls.length; t++) {
+    await Promise.all(Array.from({ length: job.concurrency * 2 }, async () => { const r = await request(urls[t]!, { dispatcher: agents[t] }); await r.body.dump(); }));
+  }
+  const lines = process.stdin;
+  const tell = (line: string): Promise<void> => new Promise((resolve) => { process.stdout.write(`${line}\n`); lines.once('data', () => resolve()); });
+  for (let k = 0; k < (job.phases ?? 20); k++) {
+    const t = k % urls.length;
+    await tell(`start ${k} ${t}`);
+    let ok = 0;
+    const end = performance.now() + (job.phaseMs ?? 500);
+    await Promise.all(Array.from({ length: job.concurrency }, async () => {
+      while (performance.now() < end) {
+        const r = await request(urls[t]!, { dispatcher: agents[t] });
+        await r.body.dump();
+        if (r.statusCode === 200) ok++;
+      }
+    }));
+    await tell(`done ${k} ${t} ${ok}`);
+  }
+  await Promise.all(agents.map((a) => a.close()));
+}
+
 if (job.mode === 'hold') {
   await hold();
+} else if (job.mode === 'interleave') {
+  await interleave();
 } else {
   const started = Date.now();
   const r = job.mode === 'new-connections' ? await newConnections() : await keepAlive();

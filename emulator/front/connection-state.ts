@@ -19,6 +19,10 @@ export interface ConnectionState {
   prepared?: Promise<void>;
   /** A renegotiation was started on this connection (at most one: CLIENT_RENEG_LIMIT counts ours twice). */
   renegotiated: boolean;
+  /** The negotiated TLS version, once a request asked (it does not change on the connection). */
+  tlsVersion?: string;
+  /** The client's address, once a request asked. */
+  remoteAddress?: string;
   /** Set when the connection failed (refused renegotiation, protocol error). */
   failed?: string;
 }

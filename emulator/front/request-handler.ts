@@ -29,11 +29,17 @@ export interface FrontContext {
   readonly prepareCertificate?: (certificate: X509Certificate2, record: RecordEvent) => Promise<void>;
 }
 
+// Framings without a length are the same every time: shared, frozen.
+const NO_FRAMING: BodyFraming = Object.freeze({ kind: 'none' });
+const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
+
 function bodyFraming(req: AnyRequest): BodyFraming {
-  const length = req.headers['content-length'];
-  if (length !== undefined && /^\d+$/.test(length)) return Number(length) === 0 ? { kind: 'none' } : { kind: 'length', bytes: Number(length) };
-  if (isHttp2(req)) return req.stream.readableEnded || req.stream.endAfterHeaders ? { kind: 'none' } : { kind: 'chunked' };
-  return /chunked/i.test(String(req.headers['transfer-encoding'] ?? '')) ? { kind: 'chunked' } : { kind: 'none' };
+  const headers = req.headers;
+  const length = headers['content-length'];
+  if (length !== undefined && /^\d+$/.test(length)) return Number(length) === 0 ? NO_FRAMING : { kind: 'length', bytes: Number(length) };
+  if (isHttp2(req)) return req.stream.readableEnded || req.stream.endAfterHeaders ? NO_FRAMING : CHUNKED;
+  const te = headers['transfer-encoding'];
+  return te !== undefined && /chunked/i.test(String(te)) ? CHUNKED : NO_FRAMING;
 }
 
 /** Header names the gateway empties before the policies see them, per tier family. */
@@ -86,7 +92,8 @@ export async function handleRequest(ctx: FrontContext, req: AnyRequest, res: Any
     writeResponse(res, 'none', jsonResponse(500, 'connection state missing'), { http2, close: true });
     return;
   }
-  const tlsVersion = socket.getProtocol() ?? undefined;
+  // Per-connection facts, read once per connection (TLS 1.2 renegotiation keeps the version).
+  const tlsVersion = conn.tlsVersion !== undefined ? conn.tlsVersion : (conn.tlsVersion = socket.getProtocol() ?? undefined);
   const r = ctx.store.openRequest(conn.timeline, method, target, http2 ? 'HTTP/2' : 'HTTP/1.1', tlsVersion);
   const run: Run = { http2, socket, conn, r, method, target, tlsVersion, expectContinue, res };
   try {
@@ -195,7 +202,7 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
     ? (readyCertificate(conn, match.needs.readsClientCertificate, ctx) ?? await certificateFor(ctx, conn, r, match.needs.readsClientCertificate))
     : null;
   const request: GatewayRequest = {
-    id: r.id, method: run.method, url, headers: headersOf(req, ctx.tier), ipAddress: socket.remoteAddress ?? '',
+    id: r.id, method: run.method, url, headers: headersOf(req, ctx.tier), ipAddress: (conn.remoteAddress ??= socket.remoteAddress) ?? '',
     body, protocol: http2 ? 'HTTP/2' : 'HTTP/1.1', certificate,
   };
   r.record('pipeline-start', certificate !== null ? WITH_CERTIFICATE : WITHOUT_CERTIFICATE);

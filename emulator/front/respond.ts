@@ -20,7 +20,9 @@ export function jsonResponse(status: number, message: string, reason?: string): 
 export function writeResponse(res: AnyResponse, requestId: string, r: GatewayResponse, opts: { http2: boolean; close?: boolean }): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(r.headers)) {
+  const given = r.headers;
+  for (const name in given) {
+    const value = given[name]!;
     const lower = name.toLowerCase();
     if (lower === 'content-length' || lower === REQUEST_ID_HEADER) continue;
     if (opts.http2 && !allowedOnHttp2(lower)) continue;

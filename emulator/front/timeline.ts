@@ -59,8 +59,10 @@ const NO_COUNTERS: ByteCounters = { bytesRead: 0, bytesWritten: 0 };
 
 /** What a store's entries hold, kept as they record: the store's byte bound needs it at every insertion. */
 interface Ledger { bytes: number; events: number }
-/** Where an entry charges once no store holds it (made outside a store, or evicted while still recording). */
-const detached = (): Ledger => ({ bytes: 0, events: 0 });
+/** Where an entry charges once no store holds it (made outside a store, or evicted while still recording): one
+ *  shared sink nobody reads (a new one per evicted entry was an allocation per request with the store at its cap). */
+const DETACHED: Ledger = { bytes: 0, events: 0 };
+const detached = (): Ledger => DETACHED;
 
 export class ConnectionTimeline {
   readonly started = performance.now();
@@ -105,7 +107,7 @@ export class ConnectionTimeline {
 
   /** The recorded events, as snapshots show them (built on each call). */
   get events(): RecordedEvent[] {
-    return readEvents(this.log, CONNECTION_STRIDE, this.started);
+    return readEvents(this.log, this.log.length, CONNECTION_STRIDE);
   }
 
   get eventCount(): number {
@@ -119,7 +121,7 @@ export class ConnectionTimeline {
       return;
     }
     const c = this.counters();
-    log.push(kind, performance.now(), detail, c.bytesRead, c.bytesWritten);
+    log.push(kind, hundredths(performance.now() - this.started), detail, c.bytesRead, c.bytesWritten);
     this.heldBytes += charge(this.ledger, detail);
   }
 
@@ -154,7 +156,10 @@ export class ConnectionTimeline {
 export class RequestTimeline {
   readonly started = performance.now();
   private readonly startedAtMs = Date.now();
-  private readonly log: unknown[] = [];
+  // Room for a usual request's events from the start (a validated echo records 7): growing an array by push
+  // re-allocates and copies it two or three times per request.
+  private readonly log: unknown[] = new Array(REQUEST_STRIDE * 7);
+  private logged = 0;
   eventsDropped = 0;
   bodyBytesRead = 0;
   status?: number;
@@ -180,30 +185,36 @@ export class RequestTimeline {
 
   /** The recorded events, as snapshots show them (built on each call). */
   get events(): RecordedEvent[] {
-    return readEvents(this.log, REQUEST_STRIDE, this.started);
+    return readEvents(this.log, this.logged, REQUEST_STRIDE);
   }
 
   get eventCount(): number {
-    return this.log.length / REQUEST_STRIDE;
+    return this.logged / REQUEST_STRIDE;
   }
 
   /** Records on the request and, for TLS events, on its connection too. */
   record(kind: string, detail?: Readonly<Record<string, unknown>>): void {
     const log = this.log;
-    if (log.length >= MAX_EVENTS_PER_ENTRY * REQUEST_STRIDE) {
+    const at = this.logged;
+    if (at >= MAX_EVENTS_PER_ENTRY * REQUEST_STRIDE) {
       this.eventsDropped++;
       return;
     }
     const c = this.connection.counters();
-    log.push(kind, performance.now(), detail, c.bytesRead, c.bytesWritten, this.bodyBytesRead);
+    log[at] = kind;
+    log[at + 1] = hundredths(performance.now() - this.started);
+    log[at + 2] = detail;
+    log[at + 3] = c.bytesRead;
+    log[at + 4] = c.bytesWritten;
+    log[at + 5] = this.bodyBytesRead;
+    this.logged = at + REQUEST_STRIDE;
     this.heldBytes += charge(this.ledger, detail);
   }
 
-  private recorder: ((e: TimelineEvent) => void) | undefined;
-  /** The pipeline's RecordEvent (made on first use: a closure per request is an allocation, and a named one a
-   *  defineProperty under tsx). */
+  /** The pipeline's RecordEvent: made when asked (once per request), not kept on the entry the store holds, and not
+   *  a named class field (under tsx each instance's arrow function got its name set by a defineProperty). */
   get recordEvent(): (e: TimelineEvent) => void {
-    return (this.recorder ??= recorderOf(this));
+    return recorderOf(this);
   }
 
   snapshot(): RequestSnapshot {
@@ -219,17 +230,18 @@ function recorderOf(r: RequestTimeline): (e: TimelineEvent) => void {
   return (e) => r.record(e.kind, e.detail as Readonly<Record<string, unknown>> | undefined);
 }
 
-// An event is recorded as a flat tuple in its entry's log — kind, performance.now(), detail (often a shared frozen
+// An event is recorded as a flat tuple in its entry's log — kind, its offset in hundredths of a millisecond (an
+// integer: a small integer costs no heap number, a fractional millisecond would), detail (often a shared frozen
 // object), raw bytes read, raw bytes written, and for requests the body bytes read — instead of an object per event:
 // recording happens ~7 times per request, reading (introspection, reports) rarely. readEvents builds the readable
 // objects with the same members in the same order as before.
 const CONNECTION_STRIDE = 5;
 const REQUEST_STRIDE = 6;
 
-function readEvents(log: readonly unknown[], stride: number, started: number): RecordedEvent[] {
+function readEvents(log: readonly unknown[], length: number, stride: number): RecordedEvent[] {
   const out: RecordedEvent[] = [];
-  for (let i = 0; i < log.length; i += stride) {
-    const at = round((log[i + 1] as number) - started);
+  for (let i = 0; i < length; i += stride) {
+    const at = (log[i + 1] as number) / 100;
     const kind = log[i] as string;
     const detail = log[i + 2] as Readonly<Record<string, unknown>> | undefined;
     out.push(stride === REQUEST_STRIDE
@@ -242,7 +254,8 @@ function readEvents(log: readonly unknown[], stride: number, started: number): R
 /** Copies the counters: the source may be a live socket (its getters are not own properties). */
 const counterValues = (c: ByteCounters): ByteCounters => ({ bytesRead: c.bytesRead, bytesWritten: c.bytesWritten });
 
-const round = (ms: number): number => Math.round(ms * 100) / 100;
+/** Milliseconds → an integer count of hundredths: `at` is hundredths(ms) / 100, i.e. ms rounded to 0.01 as before. */
+const hundredths = (ms: number): number => Math.round(ms * 100);
 
 /** What the store holds now, for the load bench and introspection: entries against the caps, and their size. */
 export interface TimelineStats {
@@ -375,9 +388,28 @@ function release(ledger: Ledger, entry: ConnectionTimeline | RequestTimeline): v
   entry.ledger = detached();
 }
 
+// Estimates of shared, frozen, flat details (the front's and the policies' constant events, a handful recorded on
+// every request): they cannot change. A small identity cache, scanned in order (cheaper than a WeakMap look-up).
+const ESTIMATE_SLOTS = 16;
+const estimatedDetails: (object | undefined)[] = new Array(ESTIMATE_SLOTS).fill(undefined);
+const estimatedBytes: number[] = new Array(ESTIMATE_SLOTS).fill(0);
+let nextEstimateSlot = 0;
+
+function estimateDetail(detail: Readonly<Record<string, unknown>>): number {
+  for (let i = 0; i < ESTIMATE_SLOTS; i++) if (estimatedDetails[i] === detail) return estimatedBytes[i]!;
+  const bytes = estimateValue(detail, 4);
+  // Freezing is shallow: only a detail of primitives is sure to keep its size.
+  if (Object.isFrozen(detail) && Object.values(detail).every((v) => v === null || typeof v !== 'object')) {
+    estimatedDetails[nextEstimateSlot] = detail;
+    estimatedBytes[nextEstimateSlot] = bytes;
+    nextEstimateSlot = (nextEstimateSlot + 1) % ESTIMATE_SLOTS;
+  }
+  return bytes;
+}
+
 /** Charges one recorded event to the ledger; returns its bytes. */
 function charge(ledger: Ledger, detail: Readonly<Record<string, unknown>> | undefined): number {
-  const bytes = EVENT_BYTES + (detail ? estimateValue(detail, 4) : 0);
+  const bytes = EVENT_BYTES + (detail ? estimateDetail(detail) : 0);
   ledger.bytes += bytes;
   ledger.events++;
   return bytes;

@@ -1,8 +1,9 @@
 // The TLS front against real clients (curl, openssl s_client, Node https, undici), with a small test pipeline
 // standing in at the contract seam: it answers through the echo backend, so "the backend saw the certificate" is
 // read from what the client receives. Expectations come from apim-behaviour.md §1–3 and node-tls-notes.md.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { echoBackend } from '../backend/echo';
 import { X509Certificate2 } from '../certificates/x509-certificate2';
 import type { Pipeline } from '../pipeline/contract';
@@ -262,6 +263,52 @@ describe('consumption with enableClientCertificate', () => {
     expect(without.status).toBeUndefined();
     expect(without.exitCode).not.toBe(0);
     expect((await curl({ ...ec(), url: `${consumptionTls}/open/x` })).status).toBe(200);
+  });
+});
+
+describe('byte counters', () => {
+  it('a connection counts the raw TCP bytes both ways: what the client\'s own TCP socket wrote and read, live and after close', async () => {
+    const port = Number(new URL(classicOff).port);
+    const front = fronts.find((f) => (f.server.address() as { port: number }).port === port)!;
+    const accepted = new Promise<{ bytesRead: number; bytesWritten: number }>((r) => front.server.once('secureConnection', (s: { _parent: { bytesRead: number; bytesWritten: number } }) => r(s._parent)));
+    const tcp = connect(port, '127.0.0.1');
+    await new Promise((r) => tcp.once('connect', r));
+    const tls = tlsConnect({ socket: tcp, servername: 'localhost', ca: pki.rootCert, maxVersion: 'TLSv1.2' });
+    await new Promise((r) => tls.once('secureConnect', r));
+    let received = '';
+    tls.on('data', (d: Buffer) => { received += d.toString('latin1'); });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      tls.write(`GET /open/count${i} HTTP/1.1\r\nhost: localhost\r\n\r\n`);
+      // Responses are small JSON bodies with a content-length: wait until this one is complete.
+      await vi.waitFor(() => {
+        const m = [...received.matchAll(/x-certgate-request-id: (\S+)[\s\S]*?content-length: (\d+)\r\n[\s\S]*?\r\n\r\n/g)];
+        const last = m[i];
+        if (!last || received.length < last.index! + last[0].length + Number(last[2])) throw new Error('not yet');
+        ids[i] = last[1]!;
+      });
+    }
+    const connectionId = store.request(ids[0]!)!.connectionId;
+    // The server's own raw TCP socket (Node's getters) agrees with the entry, which reads the TCP handle directly.
+    const raw = await accepted;
+    const live = store.connection(connectionId)!;
+    expect(live.open).toBe(true);
+    expect({ read: live.bytesRead, written: live.bytesWritten }).toEqual({ read: raw.bytesRead, written: raw.bytesWritten });
+    // And with the client: every byte it wrote was read; it read what was written (Node's server counts a few bytes
+    // more than the client receives, getters and handle alike: not checked to the byte).
+    expect(live.bytesRead).toBe(tcp.bytesWritten);
+    expect(live.bytesWritten - tcp.bytesRead).toBeGreaterThanOrEqual(0);
+    expect(live.bytesWritten - tcp.bytesRead).toBeLessThan(64);
+    // Each request's events saw the counts grow: its first event already counts its own request bytes.
+    const firstEvents = ids.map((id) => store.request(id)!.events[0]!);
+    expect(firstEvents[1]!.bytesRead).toBeGreaterThan(firstEvents[0]!.bytesRead);
+    expect(firstEvents[2]!.bytesWritten).toBeGreaterThan(firstEvents[1]!.bytesWritten);
+    tcp.destroy();
+    await vi.waitFor(() => expect(store.connection(connectionId)!.open).toBe(false));
+    // Closed: the entry kept the final counts (the server's closing alert included), the same as the socket's.
+    const closed = store.connection(connectionId)!;
+    expect(closed.bytesWritten).toBeGreaterThanOrEqual(live.bytesWritten);
+    expect({ read: closed.bytesRead, written: closed.bytesWritten }).toEqual({ read: raw.bytesRead, written: raw.bytesWritten });
   });
 });
 

@@ -101,7 +101,15 @@ export class Execution {
   current: PolicyNode | undefined;
   lastError: LastErrorInfo | undefined;
   readonly request: PolicyRequest;
-  response: MutableResponse = newResponse();
+  private currentResponse: MutableResponse | undefined;
+  /** context.Response: a fresh 200 until a policy or the backend sets one (made on first read: forward-request
+   *  replaces it before anything reads it on most requests). */
+  get response(): MutableResponse {
+    return (this.currentResponse ??= newResponse());
+  }
+  set response(value: MutableResponse) {
+    this.currentResponse = value;
+  }
   private variablesDictionary: CsDictionary | undefined;
   /** context.Variables: read-only to expressions, written by set-variable. Built on first use: most requests have none. */
   get variables(): CsDictionary {

@@ -53,3 +53,34 @@ describe('HeaderStore.over', () => {
     }));
   });
 });
+
+describe('HeaderStore over a backend answer (wire shape: a string or a list per name)', () => {
+  const wireOf = (s: HeaderStore) => JSON.stringify(s.toWire());
+  it('reads, edits and hands on exactly like fromRecord, and hands an unedited all-string record on as it is', () => {
+    const answer = Object.freeze({ 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'], 'x-one': ['only'] });
+    const lazy = HeaderStore.over(answer);
+    const eager = HeaderStore.fromRecord(answer);
+    for (const name of ['Content-Type', 'SET-COOKIE', 'x-one', 'missing']) expect(lazy.get(name)).toEqual(eager.get(name));
+    expect(lazy.toRecord()).toEqual(eager.toRecord());
+    expect(wireOf(lazy)).toBe(wireOf(eager));
+    expect(lazy.toWire()).toEqual({ 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'], 'x-one': 'only' });
+    const strings = Object.freeze({ 'content-type': 'text/plain' });
+    expect(HeaderStore.over(strings).toWire()).toBe(strings);
+    lazy.set('X-Added', ['v']);
+    eager.set('X-Added', ['v']);
+    expect(snapshot(lazy)).toEqual(snapshot(eager));
+    expect(wireOf(lazy)).toBe(wireOf(eager));
+  });
+
+  it('agrees with fromRecord on random wire records and random edits', () => {
+    const name = fc.constantFrom('a', 'b', 'content-type', 'X-Y');
+    const value = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }));
+    fc.assert(fc.property(fc.dictionary(name, value), fc.option(fc.record({ name, value: fc.string() })), (record, edit) => {
+      const lazy = HeaderStore.over(record);
+      const eager = HeaderStore.fromRecord(record);
+      if (edit) for (const s of [lazy, eager]) s.append(edit.name, edit.value);
+      expect(snapshot(lazy)).toEqual(snapshot(eager));
+      expect(wireOf(lazy)).toBe(wireOf(eager));
+    }));
+  });
+});

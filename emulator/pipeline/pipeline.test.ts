@@ -92,6 +92,17 @@ describe('routing', () => {
     expect(p.match('GET', '/api/v2/orders/1')?.apiName).toBe('b');
   });
 
+  it('remembered matches are only a cache: the same answers before, while and after thousands of distinct paths pass', () => {
+    const probes: [string, string][] = [['GET', '/api/orders/42'], ['get', '/api/orders/latest'], ['POST', '/api/orders/1'], ['PUT', '/api/files/x']];
+    const before = probes.map(([m, path]) => JSON.stringify(p.match(m, path)));
+    for (let i = 0; i < 3000; i++) {
+      const path = `/api/orders/${i}`;
+      expect(p.match(i % 2 ? 'GET' : 'HEAD', path)).toEqual(i % 2 ? { apiName: 'a', operationName: 'by-id', needs: expect.anything(), params: { id: String(i) } } : null);
+      if (i % 500 === 0) expect(probes.map(([m, q]) => JSON.stringify(p.match(m, q)))).toEqual(before);
+    }
+    expect(probes.map(([m, q]) => JSON.stringify(p.match(m, q)))).toEqual(before);
+  });
+
   it('returns null when nothing matches (the front answers 404)', () => {
     expect(p.match('GET', '/nope/orders/1')).toBeNull();
     expect(p.match('POST', '/api/orders/1')).toBeNull();

@@ -10,7 +10,6 @@ import { createContext } from './context';
 import type { Backend, GatewayRequest, GatewayResponse, Pipeline, RecordEvent, RouteMatch } from './contract';
 import { apimErrorBody, INTERNAL_SERVER_ERROR, PolicyFailure, PolicyLoadError } from './errors';
 import { Execution, newResponse, type Flow, type PipelineEnvironment, type RouteInfo } from './execution';
-import { HeaderStore } from './header-store';
 import type { PolicyDocument, Scope } from './policy-ast';
 import { loadPolicyDocument, type PolicySource } from './policy-loader';
 import { runPolicy } from './policies/registry';
@@ -100,16 +99,18 @@ export function createPipeline(config: PipelineConfig): Pipeline {
     faults: config.faults ?? NO_FAULTS,
   };
 
-  // The same few paths arrive request after request: remember what they matched (bounded, oldest dropped first) instead
+  // The same few paths arrive request after request: remember what they matched (bounded, see below) instead
   // of splitting, lower-casing and decoding the path against every template each time. Answers are frozen and shared.
-  const matched = new Map<string, RouteMatch | null>();
+  // Keyed by method, then path: no joined key string to build (and hash) per request.
+  const matched = new Map<string, Map<string, RouteMatch | null>>();
+  let matchedCount = 0;
   const routeOf = new WeakMap<RouteMatch, Route>();
   const needsOf = new Map<Route, RouteMatch['needs']>();
 
   return {
     match(method: string, path: string): RouteMatch | null {
-      const key = `${method}\u0000${path}`;
-      const known = matched.get(key);
+      let byPath = matched.get(method);
+      const known = byPath?.get(path);
       if (known !== undefined) return known;
       const found = router.match(method, path);
       let answer: RouteMatch | null = null;
@@ -121,9 +122,17 @@ export function createPipeline(config: PipelineConfig): Pipeline {
         answer = Object.freeze({ apiName: info.apiName, operationName: info.operationName, needs, params: Object.freeze(found.params) });
         routeOf.set(answer, route);
       }
-      if (path.length <= MATCH_CACHE_PATH_LIMIT) {
-        if (matched.size >= MATCH_CACHE_LIMIT) matched.delete(matched.keys().next().value!);
-        matched.set(key, answer);
+      if (path.length <= MATCH_CACHE_PATH_LIMIT && method.length <= MATCH_CACHE_PATH_LIMIT) {
+        // Bounded: past the limit the remembered matches are dropped all at once (the few live paths come back at
+        // once; a client walking endless distinct paths keeps it from growing).
+        if (matchedCount >= MATCH_CACHE_LIMIT) {
+          matched.clear();
+          matchedCount = 0;
+          byPath = undefined;
+        }
+        if (!byPath) matched.set(method, (byPath = new Map()));
+        byPath.set(path, answer);
+        matchedCount++;
       }
       return answer;
     },
@@ -227,11 +236,5 @@ function asFailure(exec: Execution, error: unknown): PolicyFailure {
 
 function toGatewayResponse(exec: Execution): GatewayResponse {
   const r = exec.response;
-  return { status: r.status, reason: r.reason, headers: wireHeaders(r.headers), body: r.body };
-}
-
-function wireHeaders(store: HeaderStore): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {};
-  for (const { name, values } of store.entries()) out[name] = values.length === 1 ? values[0]! : [...values];
-  return out;
+  return { status: r.status, reason: r.reason, headers: r.headers.toWire(), body: r.body };
 }

@@ -5,7 +5,7 @@
 import type { ElementReader } from '../element-reader';
 import { INTERNAL_SERVER_ERROR, PolicyFailure } from '../errors';
 import type { Execution, Flow } from '../execution';
-import type { GatewayResponse } from '../contract';
+import type { GatewayResponse, TimelineEvent } from '../contract';
 import { HeaderStore } from '../header-store';
 import type { ForwardRequestNode } from '../policy-ast';
 
@@ -59,8 +59,20 @@ async function awaitBackend(exec: Execution, pending: Promise<GatewayResponse>, 
 }
 
 function accept(exec: Execution, answer: GatewayResponse): void {
-  exec.response = { status: answer.status, reason: answer.reason ?? '', headers: HeaderStore.fromRecord(answer.headers), body: answer.body };
-  exec.record({ kind: 'backend', detail: { status: answer.status } });
+  // Read in place until a policy edits them (a backend's answer is not changed after it is returned).
+  exec.response = { status: answer.status, reason: answer.reason ?? '', headers: HeaderStore.over(answer.headers), body: answer.body };
+  exec.record(backendEvent(answer.status));
+}
+
+// The same few statuses answer request after request: one shared, frozen event per status.
+const backendEvents = new Map<number, TimelineEvent>();
+function backendEvent(status: number): TimelineEvent {
+  let event = backendEvents.get(status);
+  if (!event) {
+    event = Object.freeze({ kind: 'backend', detail: Object.freeze({ status }) });
+    if (backendEvents.size < 1000) backendEvents.set(status, event); // statuses are 3 digits; bounded all the same
+  }
+  return event;
 }
 
 function backendFailure(e: unknown): PolicyFailure {
