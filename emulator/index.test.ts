@@ -53,6 +53,16 @@ describe('the default configuration (classic Developer, negotiate off, documente
     const missing = await curl({ ...anonymous(), url: `${emu.url}/validate/x` });
     expect(JSON.parse(missing.body)).toEqual({ statusCode: 401, message: 'Client certificate missing' });
   });
+  it('answers with the standard reason phrase (200 OK), not an empty one', async () => {
+    const { get } = await import('node:https');
+    const line = await new Promise<string>((resolve, reject) => {
+      get(`${emu.url}/open/reason`, { ca: readFileSync(join(pkiDir, 'trusted-roots.pem')) }, (res) => {
+        res.resume();
+        resolve(`${res.statusCode} ${res.statusMessage}`);
+      }).on('error', reject);
+    });
+    expect(line).toBe('200 OK');
+  });
   it('an API whose policies never read the certificate does not renegotiate', async () => {
     const r = await curl({ ...client('client-valid-rsa'), url: `${emu.url}/open/thing?x=1` });
     expect(r.status).toBe(200);

@@ -32,6 +32,6 @@ export function writeResponse(res: AnyResponse, requestId: string, r: GatewayRes
   headers['content-length'] = String(r.body.length);
   if (opts.close && !opts.http2) headers.connection = 'close';
   if (opts.http2) (res as Http2ServerResponse).writeHead(r.status, headers);
-  else (res as ServerResponse).writeHead(r.status, r.reason ?? undefined, headers);
+  else (res as ServerResponse).writeHead(r.status, r.reason || undefined, headers);
   res.end(r.body);
 }
