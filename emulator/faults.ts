@@ -48,10 +48,6 @@ export const handshakeRequestsCertificate = (requested: boolean, front: { http2:
 export const keepsHandshakeCertificate = (requested: boolean, conn: { tlsVersion: string | null; alpn: string | false | null }): boolean =>
   requested || conn.tlsVersion === 'TLSv1.3' || conn.alpn === 'h2';
 
-/** The validity-date checks validate() performs. */
-export const validityChecks = (checkNotBefore: boolean, checkNotAfter: boolean, faults: Faults | undefined) =>
-  hasFault(faults, 'accept-expired') ? { checkNotBefore: false, checkNotAfter: false } : { checkNotBefore, checkNotAfter };
-
 /** The revocation check validate() performs. */
 export const revocationCheck = (checkRevocation: boolean, faults: Faults | undefined): boolean => checkRevocation && !hasFault(faults, 'skip-revocation');
 

@@ -85,7 +85,7 @@ export function echoBackend(req: BackendRequest): GatewayResponse {
   return {
     status: 200,
     headers: ECHO_HEADERS,
-    body: Buffer.from(echoJson(req)),
+    body: echoJson(req), // text: the writer sends it as UTF-8, as bare Node's res.end(string) does (contract.ts)
   };
 }
 

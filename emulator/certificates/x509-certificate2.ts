@@ -11,7 +11,7 @@ import { HOST_OBJECT, NO_SUCH_MEMBER, type HostObject } from '../expressions/hos
 import { CsEnumValue } from '../expressions/runtime/enums';
 import type { RecordEvent } from '../pipeline/contract';
 import { buildChain, timeProblems, type BuiltChain, type ChainProblem } from './chain-builder';
-import { revocationCheck, validityChecks, type Faults } from '../faults';
+import { hasFault, revocationCheck, type Faults } from '../faults';
 import { RevocationChecker, type RevocationReport } from './revocation-checker';
 import { TrustStore } from './trust-store';
 import { X500DistinguishedName } from './x500-distinguished-name';
@@ -120,6 +120,9 @@ export class X509Certificate2 implements HostObject {
   readonly hasPrivateKey: boolean;
   readonly friendlyName: string;
   private readonly faults?: Faults;
+  /** The leaf's validity period in epoch ms, read once: validate() compares the clock against them per request. */
+  private readonly notBeforeMs: number;
+  private readonly notAfterMs: number;
 
   private constructor(info: CertificateInfo, presented: readonly CertificateInfo[], options: CertificateOptions) {
     this.info = info;
@@ -134,6 +137,8 @@ export class X509Certificate2 implements HostObject {
     this.hasPrivateKey = options.hasPrivateKey ?? false;
     this.friendlyName = options.friendlyName ?? '';
     this.faults = options.faults;
+    this.notBeforeMs = info.notBefore.getTime();
+    this.notAfterMs = info.notAfter.getTime();
   }
 
   /** From DER; `presentedChain` are the other certificates of the TLS Certificate message, leaf excluded or not. */
@@ -206,30 +211,34 @@ export class X509Certificate2 implements HostObject {
     return this.revocationReport;
   }
 
-  /** The detailed checks validate-client-certificate needs. Order (INF): not-before, not-after, trust, revocation. */
-  validate(opts: ValidateOptions): ValidationResult {
-    const now = opts.now ?? new Date();
-    const result = this.runChecks(opts, now);
+  /**
+   * The detailed checks validate-client-certificate needs. Order (INF): not-before, not-after, trust, revocation.
+   * `nowMs` (epoch ms) takes precedence over `opts.now`: a caller checking request after request passes the same
+   * (shared) options and the clock as a number — no Date and no options object per call.
+   */
+  validate(opts: ValidateOptions, nowMs?: number): ValidationResult {
+    const t = nowMs ?? (opts.now ?? new Date()).getTime();
+    const result = this.runChecks(opts, t);
     this.lastFailure = result.ok ? undefined : { reason: result.reason, detail: result.detail };
     return result;
   }
 
   // Called on every request that validates (kept-alive connections re-check each time): no closure, no option
   // spreading, and the chain's dates checked in place — the per-call allocations were most of its cost.
-  private runChecks(requested: ValidateOptions, now: Date): ValidationResult {
-    const validity = validityChecks(requested.checkNotBefore, requested.checkNotAfter, this.faults);
-    const t = now.getTime();
-    if (validity.checkNotBefore && this.info.notBefore.getTime() > t) {
+  private runChecks(requested: ValidateOptions, t: number): ValidationResult {
+    // The accept-expired fault (faults.ts) turns both date checks off; tested inline, without an object per call.
+    const acceptExpired = hasFault(this.faults, 'accept-expired');
+    if (requested.checkNotBefore && !acceptExpired && this.notBeforeMs > t) {
       return failure('ClientCertificateNotYetValid', `the certificate is not valid before ${this.info.notBefore.toISOString()}`);
     }
-    if (validity.checkNotAfter && this.info.notAfter.getTime() < t) {
+    if (requested.checkNotAfter && !acceptExpired && this.notAfterMs < t) {
       return failure('ClientCertificateExpired', `the certificate expired at ${this.info.notAfter.toISOString()}`);
     }
     if (requested.checkTrust) {
       const chain = this.chain();
       // The leaf's own dates are the two checks above; an expired or not-yet-valid CA breaks trust.
       if (chain.problems.length > 0 || !casInTime(chain, t)) {
-        const problems: ChainProblem[] = [...chain.problems, ...timeProblems(chain, now).filter((p) => p.index > 0)];
+        const problems: ChainProblem[] = [...chain.problems, ...timeProblems(chain, new Date(t)).filter((p) => p.index > 0)];
         if (problems.length > 0) return failure('ClientCertificateNotTrusted', problems.map((p) => `${p.flag}: ${p.message}`).join('; '));
       }
     }

@@ -4,7 +4,7 @@
 import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { X509Certificate2 } from '../certificates/x509-certificate2';
-import type { Backend, GatewayRequest, GatewayResponse, Pipeline, RecordEvent, RouteMatch } from '../pipeline/contract';
+import { bodyLength, type Backend, type GatewayRequest, type GatewayResponse, type Pipeline, type RecordEvent, type RouteMatch } from '../pipeline/contract';
 import { stateOf, type ConnectionState, type PeerCertificate } from './connection-state';
 import { carryOutDeadlock } from './deadlock';
 import { isHttp2, resetWithHttp11Required, type AnyRequest } from './http2';
@@ -82,7 +82,12 @@ function readBody(req: AnyRequest, r: RequestTimeline, limit: number): Promise<{
   });
 }
 
-export async function handleRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, expectContinue: boolean): Promise<void> {
+/**
+ * Answers one request. Runs synchronously to the answer on the keep-alive path (no body, certificate ready, nothing in
+ * the pipeline waits) and returns a promise only when something had to wait: an async function here, and the one it
+ * awaited, cost two promises and microtask turns per request for work that was already done.
+ */
+export function handleRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, expectContinue: boolean): Promise<void> | undefined {
   const http2 = isHttp2(req);
   const socket = req.socket as TLSSocket;
   const conn = stateOf(socket);
@@ -97,18 +102,24 @@ export async function handleRequest(ctx: FrontContext, req: AnyRequest, res: Any
   const r = ctx.store.openRequest(conn.timeline, method, target, http2 ? 'HTTP/2' : 'HTTP/1.1', tlsVersion);
   const run: Run = { http2, socket, conn, r, method, target, tlsVersion, expectContinue, res };
   try {
-    await runRequest(ctx, req, res, run);
+    const pending = runRequest(ctx, req, res, run);
+    if (pending !== undefined) return pending.catch((err: unknown) => frontError(run, err));
   } catch (err) {
-    r.record('front-error', { message: err instanceof Error ? err.message : String(err) });
-    answer(run, jsonResponse(500, 'Internal server error'), true);
+    frontError(run, err);
   }
+  return undefined;
+}
+
+function frontError(run: Run, err: unknown): void {
+  run.r.record('front-error', { message: err instanceof Error ? err.message : String(err) });
+  answer(run, jsonResponse(500, 'Internal server error'), true);
 }
 
 // A module function, not a closure made per request (each closure costs an allocation, and under tsx a __name call).
 function answer(run: Run, resp: GatewayResponse, close = false): void {
   const { r } = run;
   r.status = resp.status;
-  r.record('response', { status: resp.status, bytes: resp.body.length, close });
+  r.record('response', { status: resp.status, bytes: bodyLength(resp.body), close });
   writeResponse(run.res, r.id, resp, { http2: run.http2, close });
 }
 
@@ -124,8 +135,9 @@ interface Run {
   readonly res: AnyResponse;
 }
 
-async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, run: Run): Promise<void> {
-  const { http2, socket, conn, r } = run;
+/** Route, plan, then the body rule; synchronous (undefined) when nothing waited, else the promise of the rest. */
+function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, run: Run): Promise<void> | undefined {
+  const { http2, conn, r } = run;
   const url = requestUrl(run.target, req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? ctx.hostName);
   const match = ctx.pipeline.match(run.method, url.pathname);
   r.record('route', routeDetail(match));
@@ -143,16 +155,32 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
       resetWithHttp11Required(req as Http2ServerRequest);
       return;
     }
-    if (plan.reject.kind === 'status') return answer(run, jsonResponse(plan.reject.status, plan.reject.message));
+    if (plan.reject.kind === 'status') {
+      answer(run, jsonResponse(plan.reject.status, plan.reject.message));
+      return;
+    }
     r.record('connection-closed', { reason: plan.why });
-    socket.destroy();
+    run.socket.destroy();
     return;
   }
   if (!match) {
     if (run.expectContinue) res.writeContinue();
-    return answer(run, jsonResponse(404, 'Resource not found'));
+    answer(run, jsonResponse(404, 'Resource not found'));
+    return;
   }
+  // No body by its framing (no Content-Length / chunked, or a finished h2 stream): nothing to wait for (the common
+  // keep-alive GET). Awaiting the stream's 'end' cost five listeners and a promise per request; the timeline records
+  // the same event.
+  if (plan.bodyRule === 'stream' && framing.kind === 'none') {
+    if (run.expectContinue) res.writeContinue();
+    return runPipeline(ctx, req, run, match, url, noBody(req, r).body, false, true);
+  }
+  return readThenRunPipeline(ctx, req, res, run, match, url, framing, plan);
+}
 
+/** The body rules that wait (read a body, renegotiate, carry out the deadlock), then the pipeline. */
+async function readThenRunPipeline(ctx: FrontContext, req: AnyRequest, res: AnyResponse, run: Run, match: RouteMatch, url: URL, framing: BodyFraming, plan: Plan): Promise<void> {
+  const { socket, conn, r } = run;
   let body: Buffer = EMPTY_BODY;
   let closeAfter = false;
   let certificateAllowed = true;
@@ -160,8 +188,6 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
   switch (plan.bodyRule) {
     case 'stream': {
       if (run.expectContinue) res.writeContinue();
-      // No body by its framing (no Content-Length / chunked, or a finished h2 stream): nothing to wait for. Awaiting
-      // the stream's 'end' cost five listeners and a promise per request; the timeline records the same event.
       const got = framing.kind === 'none' ? noBody(req, r) : await readRecorded(req, r, ctx.maxBodyBytes);
       if (got.overflow) return answer(run, jsonResponse(413, 'Request entity too large'), true);
       body = got.body;
@@ -198,16 +224,31 @@ async function runRequest(ctx: FrontContext, req: AnyRequest, res: AnyResponse, 
     }
   }
 
-  const certificate = certificateAllowed && conn.certificate
-    ? (readyCertificate(conn, match.needs.readsClientCertificate, ctx) ?? await certificateFor(ctx, conn, r, match.needs.readsClientCertificate))
-    : null;
+  await runPipeline(ctx, req, run, match, url, body, closeAfter, certificateAllowed);
+}
+
+/** The certificate the policies see (built once per connection; later requests find it ready), then the pipeline. */
+function runPipeline(ctx: FrontContext, req: AnyRequest, run: Run, match: RouteMatch, url: URL, body: Buffer, closeAfter: boolean, certificateAllowed: boolean): Promise<void> | undefined {
+  const conn = run.conn;
+  if (!certificateAllowed || !conn.certificate) return execute(ctx, req, run, match, url, body, closeAfter, null);
+  const reads = match.needs.readsClientCertificate;
+  const cert = readyCertificate(conn, reads, ctx);
+  if (cert !== undefined) return execute(ctx, req, run, match, url, body, closeAfter, cert);
+  return certificateFor(ctx, conn, run.r, reads).then((c) => execute(ctx, req, run, match, url, body, closeAfter, c));
+}
+
+function execute(ctx: FrontContext, req: AnyRequest, run: Run, match: RouteMatch, url: URL, body: Buffer, closeAfter: boolean, certificate: X509Certificate2 | null): Promise<void> | undefined {
+  const { conn, r } = run;
   const request: GatewayRequest = {
-    id: r.id, method: run.method, url, headers: headersOf(req, ctx.tier), ipAddress: (conn.remoteAddress ??= socket.remoteAddress) ?? '',
-    body, protocol: http2 ? 'HTTP/2' : 'HTTP/1.1', certificate,
+    id: r.id, method: run.method, url, headers: headersOf(req, ctx.tier), ipAddress: (conn.remoteAddress ??= run.socket.remoteAddress) ?? '',
+    body, protocol: run.http2 ? 'HTTP/2' : 'HTTP/1.1', certificate,
   };
   r.record('pipeline-start', certificate !== null ? WITH_CERTIFICATE : WITHOUT_CERTIFICATE);
-  const response = await ctx.pipeline.execute(match, request, ctx.backendFor(match), r.recordEvent);
+  // execute answers synchronously when nothing waited (contract.ts): no await, no microtask turn on that path.
+  const response = ctx.pipeline.execute(match, request, ctx.backendFor(match), r.recordEvent);
+  if (response instanceof Promise) return response.then((resolved) => answer(run, resolved, closeAfter));
   answer(run, response, closeAfter);
+  return undefined;
 }
 
 // Module-level helpers rather than per-request closures: each closure a request allocates costs on every call.

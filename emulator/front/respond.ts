@@ -2,7 +2,7 @@
 // Connection: close when the connection must not be reused (after the deadlock, after a failure).
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import type { GatewayResponse } from '../pipeline/contract';
+import { bodyLength, type GatewayResponse } from '../pipeline/contract';
 import { allowedOnHttp2 } from './http2';
 
 export const REQUEST_ID_HEADER = 'x-certgate-request-id';
@@ -29,7 +29,7 @@ export function writeResponse(res: AnyResponse, requestId: string, r: GatewayRes
     headers[lower] = typeof value === 'string' ? value : [...value];
   }
   headers[REQUEST_ID_HEADER] = requestId;
-  headers['content-length'] = String(r.body.length);
+  headers['content-length'] = String(bodyLength(r.body)); // text is written as UTF-8 (res.end's default)
   if (opts.close && !opts.http2) headers.connection = 'close';
   if (opts.http2) (res as Http2ServerResponse).writeHead(r.status, headers);
   else (res as ServerResponse).writeHead(r.status, r.reason || undefined, headers);

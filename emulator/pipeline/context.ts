@@ -30,14 +30,17 @@ const joinValues = (v: unknown) => (v as string[]).join(',');
 /** A message body: As<string>() reads it as UTF-8 (other target types are not modelled). */
 export class MessageBody extends Host {
   readonly typeName = 'MessageBody';
-  constructor(private readonly read: () => Buffer) {
+  constructor(private readonly read: () => Buffer | string) {
     super();
   }
   getMember(): unknown {
     return NO_SUCH_MEMBER;
   }
   override invoke(name: string, args: readonly unknown[]): unknown {
-    if (name === 'As' && args.length <= 1) return this.read().toString('utf8');
+    if (name === 'As' && args.length <= 1) {
+      const body = this.read();
+      return typeof body === 'string' ? body : body.toString('utf8');
+    }
     return super.invoke(name, args);
   }
 }

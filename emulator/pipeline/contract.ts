@@ -62,8 +62,18 @@ export interface GatewayResponse {
   readonly status: number;
   readonly reason?: string;
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  readonly body: Buffer;
+  /**
+   * (Additive) Text is written as UTF-8 (Content-Length from Buffer.byteLength): a backend that builds text (the
+   * echo's JSON) hands it over as is, like bare Node's `res.end(string)`; whoever needs bytes converts (bodyBytes).
+   */
+  readonly body: Buffer | string;
 }
+
+/** A response body as bytes (text as UTF-8). */
+export const bodyBytes = (body: Buffer | string): Buffer => (typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+
+/** A response body's length in bytes on the wire (text as UTF-8), without converting it. */
+export const bodyLength = (body: Buffer | string): number => (typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length);
 
 /**
  * A backend answers with a promise, or (additive) with the response itself when it has it at once — the in-process
@@ -75,5 +85,9 @@ export type Backend = (request: BackendRequest) => Promise<GatewayResponse> | Ga
 export interface Pipeline {
   /** null: no API matches (the front answers 404 like APIM: {"statusCode":404,"message":"Resource not found"}). */
   match(method: string, path: string): RouteMatch | null;
-  execute(match: RouteMatch, request: GatewayRequest, backend: Backend, record: RecordEvent): Promise<GatewayResponse>;
+  /**
+   * The response itself when nothing in the run waited (the usual keep-alive case: no promise, no microtask turn),
+   * else a promise of it. Callers handle both (`instanceof Promise`). A bad RouteMatch throws synchronously.
+   */
+  execute(match: RouteMatch, request: GatewayRequest, backend: Backend, record: RecordEvent): GatewayResponse | Promise<GatewayResponse>;
 }

@@ -27,7 +27,8 @@ export interface MutableResponse {
   status: number;
   reason: string;
   headers: HeaderStore;
-  body: Buffer;
+  /** Text (a backend's, e.g. the echo's JSON) stays text until something needs bytes (contract.ts, bodyBytes). */
+  body: Buffer | string;
 }
 
 // A zero-length Buffer cannot be written to, so one instance serves every empty body (no allocation per request).

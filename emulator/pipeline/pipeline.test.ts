@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from './contract';
+import { echoBackend as realEcho } from '../backend/echo';
+import { bodyBytes, type Backend, type GatewayRequest, type GatewayResponse } from './contract';
 import { createPipeline, type PipelineConfig, type PolicySource } from './pipeline';
 import { call, echoBackend, type EchoReport } from './test-support/harness';
 
@@ -272,5 +273,39 @@ describe('loading happens once', () => {
     for (let i = 0; i < 50; i++) expect((await call(p, 'GET', '/echo/x')).status).toBe(200);
     expect(afterLoad).toBeGreaterThan(0);
     expect(reads).toBe(afterLoad);
+  });
+});
+
+describe('execute: synchronous when nothing waits (contract.ts)', () => {
+  const request = (path: string): GatewayRequest => ({
+    id: 'sync-1', method: 'GET', url: new URL(`https://gateway.test${path}`), headers: {}, ipAddress: '127.0.0.1',
+    body: Buffer.alloc(0), protocol: 'HTTP/1.1', certificate: null,
+  });
+
+  it('answers with the response itself for a backend that answers at once, and a promise of the same for one that waits', async () => {
+    const p = pipeline();
+    const match = p.match('GET', '/echo/items/7')!;
+    const sync = p.execute(match, request('/echo/items/7'), realEcho, () => {});
+    expect(sync).not.toBeInstanceOf(Promise);
+    const waiting = p.execute(match, request('/echo/items/7'), async (req) => realEcho(req), () => {});
+    expect(waiting).toBeInstanceOf(Promise);
+    const [a, b] = [sync as GatewayResponse, await waiting];
+    expect(bodyBytes(a.body).equals(bodyBytes(b.body))).toBe(true);
+    expect(JSON.parse(bodyBytes(a.body).toString('utf8')).path).toBe('/echo/items/7');
+  });
+
+  it('a failure on the synchronous path still reaches on-error (as a promise) and never throws out of execute', async () => {
+    const p = pipeline({ op: doc({ inbound: '<set-header name="x" exists-action="override"><value>@(context.Request.Certificate.Thumbprint)</value></set-header>' }) });
+    const result = p.execute(p.match('GET', '/echo/items/1')!, request('/echo/items/1'), realEcho, () => {});
+    expect((await result).status).toBe(500);
+  });
+
+  it('policies read a backend\'s text body as the same text (context.Response.Body.As<string>())', async () => {
+    const p = pipeline({ op: doc({ outbound: '<set-body>@("seen:" + context.Response.Body.As<string>())</set-body>' }) });
+    const r = await call(p, 'GET', '/echo/items/3?q=%C3%A9', { backend: realEcho, headers: { 'x-note': 'ünïcode' } });
+    expect(r.text.startsWith('seen:')).toBe(true);
+    const echoed = JSON.parse(r.text.slice('seen:'.length));
+    expect(echoed.query).toEqual({ q: ['é'] });
+    expect(echoed.headers['x-note']).toEqual(['ünïcode']);
   });
 });

@@ -157,3 +157,29 @@ function pemOf(name: CertName): string {
   const lines = pki.fresh(name).rawData.toString('base64').match(/.{1,64}/g)!.join('\n');
   return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
 }
+
+describe('the clock is read on every request', () => {
+  // validate() compares the clock with the certificate's dates as numbers (no Date per request): the same pipeline
+  // and the same certificate object must still turn 401 once the clock passes notAfter, and 200 again before it.
+  it('one certificate object, the clock moved past notAfter between requests: 200, then 401 Expired, then 200', async () => {
+    const notAfter = Date.parse(opensslField(pemOf('valid'), ['-enddate']).split('=')[1]!);
+    const notBefore = Date.parse(opensslField(pemOf('valid'), ['-startdate']).split('=')[1]!);
+    let clock = notAfter - 1000;
+    const xml = `<policies><inbound>${vcc('validate-revocation="false"')}</inbound><on-error>${ECHO_ERROR}</on-error></policies>`;
+    const p = createPipeline({
+      apis: [{ name: 'echo', path: 'echo', operations: [{ name: 'get', method: 'GET', urlTemplate: '/', policy: { xml, file: 'vcc.xml' } }] }],
+      certificates: new Map([['root-ca', pki.root]]),
+      now: () => new Date(clock),
+    });
+    const cert = pki.fresh('valid');
+    expect((await call(p, 'GET', '/echo/', { certificate: cert })).status).toBe(200);
+    clock = notAfter + 1000;
+    const expired = await call(p, 'GET', '/echo/', { certificate: cert });
+    expect(expired.status).toBe(401);
+    expect(expired.text).toMatch(/^validate-client-certificate\|ClientCertificateExpired\|/);
+    clock = notBefore - 1000;
+    expect((await call(p, 'GET', '/echo/', { certificate: cert })).text).toMatch(/\|ClientCertificateNotYetValid\|/);
+    clock = notBefore + 1000;
+    expect((await call(p, 'GET', '/echo/', { certificate: cert })).status).toBe(200);
+  });
+});

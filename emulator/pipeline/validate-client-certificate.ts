@@ -10,6 +10,7 @@ import { CLIENT_CERTIFICATE_INVALID, CLIENT_CERTIFICATE_MISSING, PolicyFailure }
 import type { Execution, Flow } from './execution';
 import { identityMismatches, prepareIdentity, type PreparedIdentity } from './identity-match';
 import type { IdentityRule, ValidateClientCertificateNode } from './policy-ast';
+import type { ValidateOptions } from '../certificates/x509-certificate2';
 
 /** DOC (validate-client-certificate page; XSD maxOccurs). */
 export const MAX_IDENTITIES = 10;
@@ -28,8 +29,13 @@ const IDENTITY_ATTRIBUTES = [
 export const IDENTITY_NOT_MATCHED_MESSAGE = 'Certificate does not match any of allowed identities.';
 export const CERTIFICATE_NOT_FOUND_MESSAGE = 'Client certificate is missing.'; // INF: only the 401 body's wording is observed
 
-// Prepared identities per node, kept beside the (readonly, serialisable) AST.
-const prepared = new WeakMap<ValidateClientCertificateNode, readonly PreparedIdentity[]>();
+// Per node, kept beside the (readonly, serialisable) AST: the prepared identities and the certificate checks (the
+// same on every request; the clock is passed to validate() as a number, so no options object or Date per request).
+interface PreparedNode {
+  readonly identities: readonly PreparedIdentity[];
+  readonly checks: ValidateOptions;
+}
+const prepared = new WeakMap<ValidateClientCertificateNode, PreparedNode>();
 
 export function loadValidateClientCertificate(r: ElementReader): ValidateClientCertificateNode {
   const validateRevocation = r.boolean('validate-revocation', true);
@@ -86,7 +92,7 @@ export function loadValidateClientCertificate(r: ElementReader): ValidateClientC
     ignoreError,
     identities,
   };
-  prepared.set(node, ready);
+  prepared.set(node, { identities: ready, checks: checksOf(node) });
   return node;
 }
 
@@ -117,15 +123,10 @@ function decide(node: ValidateClientCertificateNode, exec: Execution): Flow {
 function check(node: ValidateClientCertificateNode, exec: Execution): { reason: string; message: string; detail: string } | undefined {
   const cert = exec.request.certificate;
   if (!cert) return { reason: 'ClientCertificateNotFound', message: CERTIFICATE_NOT_FOUND_MESSAGE, detail: 'no client certificate' };
-  const result = cert.validate({
-    checkTrust: node.validateTrust,
-    checkNotBefore: node.validateNotBefore,
-    checkNotAfter: node.validateNotAfter,
-    checkRevocation: node.validateRevocation,
-    now: exec.env.now(),
-  });
+  const ready = prepared.get(node);
+  const result = cert.validate(ready?.checks ?? checksOf(node), exec.env.nowMs());
   if (!result.ok) return { reason: result.reason, message: result.message, detail: result.detail };
-  const identities = prepared.get(node) ?? [];
+  const identities = ready?.identities ?? [];
   if (identities.length === 0) return undefined;
   const misses: string[] = [];
   for (const identity of identities) {
@@ -134,4 +135,13 @@ function check(node: ValidateClientCertificateNode, exec: Execution): { reason: 
     misses.push(failed.join('+'));
   }
   return { reason: 'ClientCertificateIdentityNotMatched', message: IDENTITY_NOT_MATCHED_MESSAGE, detail: `identities not matched on: ${misses.join(' | ')}` };
+}
+
+function checksOf(node: ValidateClientCertificateNode): ValidateOptions {
+  return Object.freeze({
+    checkTrust: node.validateTrust,
+    checkNotBefore: node.validateNotBefore,
+    checkNotAfter: node.validateNotAfter,
+    checkRevocation: node.validateRevocation,
+  });
 }

@@ -2,7 +2,7 @@
 // echo backend that reports what it received. No sockets: the seam itself is what these tests exercise.
 
 import type { X509Certificate2 } from '../../certificates/x509-certificate2';
-import type { Backend, BackendRequest, GatewayResponse, Pipeline, TimelineEvent } from '../contract';
+import { bodyBytes, type Backend, type BackendRequest, type GatewayResponse, type Pipeline, type TimelineEvent } from '../contract';
 
 export interface EchoReport {
   readonly method: string;
@@ -70,6 +70,6 @@ export async function call(pipeline: Pipeline, method: string, path: string, opt
     options.backend ?? echoBackend(),
     (e) => events.push(e),
   );
-  const text = response.body.toString('utf8');
+  const text = bodyBytes(response.body).toString('utf8');
   return { status: response.status, reason: response.reason, headers: response.headers, text, json: () => JSON.parse(text), events };
 }
