@@ -119,6 +119,7 @@ export const apacheDriver: GatewayDriver = {
           ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
           ...(opts.keepWorkDir ? { keepWorkDir: true } : {}),
           ...(opts.container ? { container: true } : {}),
+          serverCertificateDer: pki.get(setup.serverCertificate).certDer,
         };
       },
     );

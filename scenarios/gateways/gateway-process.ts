@@ -82,8 +82,14 @@ export function makeGatewayDir(name: string, parent = tmpdir()): string {
   return dir;
 }
 
-/** True once a TLS server answers on host:port (a completed handshake or a TLS-level refusal both count). */
-export function tlsAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+/**
+ * True once a TLS server answers on host:port (a completed handshake or a TLS-level refusal both count). With
+ * `expectedCertificate`, the server must present that certificate: a port picked as free can be taken by another
+ * gateway (a parallel test worker) in the moment before ours binds it; ours then fails to bind and exits, but the
+ * other one answers TLS and would be taken for ours (seen once in a full parallel run: the echo reported another
+ * PKI's certificate). A server presenting another certificate is not ours: keep waiting for ours (or its exit).
+ */
+export function tlsAnswers(host: string, port: number, timeoutMs = 1000, expectedCertificate?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
     let spoke = false;
     const socket = connect({ host, port, rejectUnauthorized: false, servername: 'localhost' });
@@ -92,10 +98,16 @@ export function tlsAnswers(host: string, port: number, timeoutMs = 1000): Promis
       socket.destroy();
       resolve(v);
     };
+    /** False when the server presented a certificate and it is not the expected one. */
+    const ours = (): boolean => {
+      if (!expectedCertificate) return true;
+      const raw = socket.getPeerCertificate?.()?.raw;
+      return !raw || raw.equals(expectedCertificate);
+    };
     const timer = setTimeout(() => done(false), timeoutMs);
     socket.once('data', () => (spoke = true));
-    socket.once('secureConnect', () => done(true));
-    socket.once('error', (e: NodeJS.ErrnoException) => done(spoke || /SSL|TLS|alert/i.test(`${e.code} ${e.message}`)));
+    socket.once('secureConnect', () => done(ours()));
+    socket.once('error', (e: NodeJS.ErrnoException) => done((spoke || /SSL|TLS|alert/i.test(`${e.code} ${e.message}`)) && ours()));
   });
 }
 
@@ -112,6 +124,8 @@ export interface LaunchSpec {
   /** Readiness bound (default 10 s on the host, 30 s in a container: the image check and container start come first). */
   readonly readyTimeoutMs?: number;
   readonly keepWorkDir?: boolean;
+  /** DER of the certificate the gateway serves: readiness then only counts a server presenting it (see tlsAnswers). */
+  readonly serverCertificateDer?: Buffer;
   /** Run inside a container of the local gateway image (./container-gateway.ts) instead of on the host. */
   readonly container?: boolean;
 }
@@ -212,7 +226,7 @@ export async function launchGateway(spec: LaunchSpec): Promise<RunningGateway> {
   const readyMs = spec.readyTimeoutMs ?? (cg ? 30_000 : 10_000);
   const deadline = Date.now() + readyMs;
   while (!exited) {
-    if (await tlsAnswers(spec.host, spec.port, 500)) break;
+    if (await tlsAnswers(spec.host, spec.port, 500, spec.serverCertificateDer)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new GatewayStartError(`${spec.name} did not answer TLS on ${spec.host}:${spec.port} within ${readyMs} ms${cg ? ` (container ${containerName})` : ''}`, readLogs(), false);

@@ -111,6 +111,7 @@ export const haproxyDriver: GatewayDriver = {
           ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
           ...(opts.keepWorkDir ? { keepWorkDir: true } : {}),
           ...(opts.container ? { container: true } : {}),
+          serverCertificateDer: pki.get(setup.serverCertificate).certDer,
         };
       },
     );

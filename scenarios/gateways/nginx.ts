@@ -196,6 +196,7 @@ export const nginxDriver: GatewayDriver = {
           ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
           ...(opts.keepWorkDir ? { keepWorkDir: true } : {}),
           ...(opts.container ? { container: true } : {}),
+          serverCertificateDer: pki.get(setup.serverCertificate).certDer,
         };
       },
     );
