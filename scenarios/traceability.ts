@@ -25,10 +25,15 @@ export type Fact = z.output<typeof Fact>;
 
 export const FACTS_FILE = fileURLToPath(new URL('./facts.yaml', import.meta.url));
 
+/** Reads a `facts:` file (ids → facts), the error naming the file and what was expected. */
+function readFactsFile<F extends z.ZodType>(file: string, id: z.ZodType<string>, fact: F): ReadonlyMap<string, z.output<F>> {
+  const parsed = z.object({ facts: z.record(id as z.ZodString, fact) }).strict().safeParse(parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
+  return new Map(Object.entries(parsed.data.facts) as [string, z.output<F>][]);
+}
+
 export function loadFacts(): ReadonlyMap<string, Fact> {
-  const parsed = z.object({ facts: z.record(z.string().regex(/^\d\.[a-z0-9-]+$/), Fact) }).strict().safeParse(parse(readFileSync(FACTS_FILE, 'utf8')));
-  if (!parsed.success) throw new Error(`${FACTS_FILE}: ${z.prettifyError(parsed.error)}`);
-  return new Map(Object.entries(parsed.data.facts));
+  return readFactsFile(FACTS_FILE, z.string().regex(/^\d\.[a-z0-9-]+$/), Fact);
 }
 
 export interface TraceRow {
@@ -98,10 +103,8 @@ export type GatewayFact = z.output<typeof GatewayFact>;
 export const GATEWAY_FACTS_FILE = fileURLToPath(new URL('./gateway-facts.yaml', import.meta.url));
 
 export function loadGatewayFacts(file = GATEWAY_FACTS_FILE): ReadonlyMap<string, GatewayFact> {
-  const Id = z.string().regex(FACT_ID).refine((id) => !/^\d/.test(id), 'gateway fact ids start with the gateway name');
-  const parsed = z.object({ facts: z.record(Id, GatewayFact) }).strict().safeParse(parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
-  return new Map(Object.entries(parsed.data.facts));
+  const id = z.string().regex(FACT_ID).refine((v) => !/^\d/.test(v), 'gateway fact ids start with the gateway name');
+  return readFactsFile(file, id, GatewayFact);
 }
 
 export interface GatewayTraceRow {

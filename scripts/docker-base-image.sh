@@ -13,12 +13,10 @@ set -euo pipefail
 IMAGE="${CERTGATE_BASE_IMAGE:-certgate/base:local}"
 LABEL=org.certgate.base.inputs
 
-die() { echo "docker-base-image: $*" >&2; exit 2; }
-# One build at a time (parallel test workers may all ask for the image); the second waits, then finds it cached.
-exec 9>"${TMPDIR:-/tmp}/certgate-docker-base-image.lock"
-flock 9
-command -v docker >/dev/null || die "no docker client on PATH (run scripts/docker-engine.sh first)"
-docker info >/dev/null 2>&1 || die "no Docker engine answers (run scripts/docker-engine.sh first)"
+# shellcheck source=image-common.sh
+. "$(dirname "$0")/image-common.sh"
+image_begin docker-base-image
+require_docker_engine
 NODE="$(readlink -f "$(command -v node)")" || die "no node on PATH"
 SH="$(readlink -f /bin/sh)"
 
@@ -27,7 +25,7 @@ files() {
   printf '%s\t%s\n' "$NODE" /usr/local/bin/node
   printf '%s\t%s\n' "$SH" /bin/sh
   # Shared libraries at the same paths as on the host (the dynamic loader's absolute path is baked into binaries).
-  ldd "$NODE" "$SH" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(0x/ { print $1 }' | sort -u | while read -r lib; do
+  ldd "$NODE" "$SH" | ldd_libraries | while read -r lib; do
     printf '%s\t%s\n' "$(readlink -f "$lib")" "$lib"
   done
   if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
@@ -40,13 +38,7 @@ list="$(files)"
 inputs_hash="$( { cat "$0"; printf '%s\n' "$list" | while IFS=$'\t' read -r src dst; do
   stat -c "%n %s %Y" "$src"; echo "$dst"; done; } | sha256sum | cut -c1-16)"
 
-if [ "${FORCE:-0}" != 1 ]; then
-  have="$(docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$IMAGE" 2>/dev/null || true)"
-  if [ "$have" = "$inputs_hash" ]; then
-    echo "docker-base-image: $IMAGE is up to date (inputs $inputs_hash), reused"
-    exit 0
-  fi
-fi
+exit_if_current "$IMAGE" "$LABEL" "$inputs_hash" inputs
 
 started=$(date +%s)
 root="$(mktemp -d "${TMPDIR:-/tmp}/certgate-rootfs.XXXXXX")"

@@ -16,12 +16,10 @@ set -euo pipefail
 IMAGE="${CERTGATE_GATEWAY_IMAGE:-certgate/gateways:local}"
 LABEL=org.certgate.gateway.inputs
 
-die() { echo "docker-gateway-image: $*" >&2; exit 2; }
-# One build at a time (parallel test workers may all ask for the image); the second waits, then finds it cached.
-exec 9>"${TMPDIR:-/tmp}/certgate-docker-gateway-image.lock"
-flock 9
-command -v docker >/dev/null || die "no docker client on PATH (run scripts/docker-engine.sh first)"
-docker info >/dev/null 2>&1 || die "no Docker engine answers (run scripts/docker-engine.sh first)"
+# shellcheck source=image-common.sh
+. "$(dirname "$0")/image-common.sh"
+image_begin docker-gateway-image
+require_docker_engine
 command -v dpkg-query >/dev/null || die "dpkg-query not found: the image is assembled from installed Debian packages"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -65,7 +63,7 @@ libs() {
   for f in "${base_files[@]}"; do
     case "$f" in */sbin/* | */bin/* | *.so | *.so.*) elf+=("$f") ;; esac
   done
-  { ldd "${elf[@]}" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(0x/ { print $1 }' | sort -u
+  { ldd "${elf[@]}" 2>/dev/null || true; } | ldd_libraries
 }
 mapfile -t lib_files < <(libs)
 
@@ -74,13 +72,7 @@ dest() { printf '%s/%s\n' "$(readlink -f "$(dirname "$1")")" "$(basename "$1")";
 
 inputs_hash="$( { cat "$0"; printf '%s\n' "${pkgs[@]}"; stat -L -c '%n %s %Y' "${base_files[@]}" "${lib_files[@]}"; } | sha256sum | cut -c1-16)"
 
-if [ "${FORCE:-0}" != 1 ]; then
-  have="$(docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$IMAGE" 2>/dev/null || true)"
-  if [ "$have" = "$inputs_hash" ]; then
-    echo "docker-gateway-image: $IMAGE is up to date (inputs $inputs_hash), reused"
-    exit 0
-  fi
-fi
+exit_if_current "$IMAGE" "$LABEL" "$inputs_hash" inputs
 
 started=$(date +%s)
 root="$(mktemp -d "${TMPDIR:-/tmp}/certgate-gw-rootfs.XXXXXX")"
@@ -105,15 +97,13 @@ grep -q '^www-data:' "$root/etc/group" || echo 'www-data:x:33:' >>"$root/etc/gro
 echo 'hosts: files' >"$root/etc/nsswitch.conf"
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
 
-old_id="$(docker image inspect -f '{{ .Id }}' "$IMAGE" 2>/dev/null || true)"
+old_id="$(image_id "$IMAGE")"
 tar --numeric-owner --owner=0 --group=0 -C "$root" -cf - . | docker import \
   --change "LABEL $LABEL=$inputs_hash" \
   --change "LABEL org.certgate.gateway.packages=$(printf '%s,' "${pkgs[@]}" | sed 's/,$//')" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   - "$IMAGE" >/dev/null
 
-# The image this build replaced is untagged now: remove it so rebuilds do not pile up (ignored while a container uses it).
-new_id="$(docker image inspect -f '{{ .Id }}' "$IMAGE")"
-if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then docker image rm "$old_id" >/dev/null 2>&1 || true; fi
+remove_replaced "$old_id" "$IMAGE"
 size="$(docker image inspect -f '{{ .Size }}' "$IMAGE")"
 echo "docker-gateway-image: built $IMAGE from ${pkgs[*]} (${#base_files[@]} package files, ${#lib_files[@]} libraries), $((size / 1024 / 1024)) MB, in $(($(date +%s) - started)) s"

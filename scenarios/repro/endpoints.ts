@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { TlsMaterial } from '../clients/raw-tls-client';
+import type { Pki } from '../../ca/index';
 import { startEmulator, type RunningEmulator } from '../../emulator/index';
 import type { TimelinePoint } from '../result';
 import { startRunPki } from '../runner';
@@ -58,35 +59,29 @@ function emulatorTimeline(emu: RunningEmulator, clientPort: number, clientStartE
   return points.sort((a, b) => a.at - b.at);
 }
 
-/** Two emulators sharing one PKI: negotiate off (the deadlock) and negotiate on (the first mitigation). */
-export async function startReproEmulators(o: EmulatorReproOptions): Promise<ReproGateways> {
+/** A server started for one side of a repro pair: its endpoint, and how to stop it. */
+export interface StartedReproServer {
+  readonly endpoint: ReproEndpoint;
+  stop(): Promise<void>;
+}
+
+/**
+ * One run PKI and two servers on it, negotiate off then on; a failure to start either stops whatever did start
+ * (and the PKI's responder) before the error goes on.
+ */
+export async function startReproPair(start: (negotiate: boolean, pki: Pki, tls: TlsMaterial) => Promise<StartedReproServer>): Promise<ReproGateways> {
   const run = await startRunPki();
-  const started: RunningEmulator[] = [];
+  const started: StartedReproServer[] = [];
   const close = async () => {
-    for (const e of started) await e.close().catch(() => undefined);
+    for (const s of started) await s.stop().catch(() => undefined);
     await run.close();
   };
   try {
     const tls = clientTls(run.pki, { certificate: 'valid-rsa', sendChain: false });
     const endpoint = async (negotiate: boolean): Promise<ReproEndpoint> => {
-      const setup = Setup.parse({
-        tier: o.tier,
-        negotiateClientCertificate: negotiate,
-        enableClientCertificate: negotiate,
-        http2: o.protocol === 'h2',
-        policy: { library: 'forward-certificate' },
-        emulation: { deadlockTimeoutMs: o.gatewayTimeoutMs, ...(o.bufferBytes !== undefined ? { renegotiationBodyThreshold: o.bufferBytes } : {}) },
-      });
-      const emu = await startEmulator(emulatorConfigFor({ ...setup, tier: o.tier }, run.pki));
-      started.push(emu);
-      return {
-        label: `emulator (${o.tier}, negotiate ${negotiate ? 'on' : 'off'})`,
-        host: '127.0.0.1',
-        port: emu.port,
-        path: '/repro',
-        tls,
-        serverTimeline: (port, epoch) => emulatorTimeline(emu, port, epoch),
-      };
+      const server = await start(negotiate, run.pki, tls);
+      started.push(server);
+      return server.endpoint;
     };
     const negotiateOff = await endpoint(false);
     const negotiateOn = await endpoint(true);
@@ -95,6 +90,32 @@ export async function startReproEmulators(o: EmulatorReproOptions): Promise<Repr
     await close();
     throw err;
   }
+}
+
+/** Two emulators sharing one PKI: negotiate off (the deadlock) and negotiate on (the first mitigation). */
+export function startReproEmulators(o: EmulatorReproOptions): Promise<ReproGateways> {
+  return startReproPair(async (negotiate, pki, tls) => {
+    const setup = Setup.parse({
+      tier: o.tier,
+      negotiateClientCertificate: negotiate,
+      enableClientCertificate: negotiate,
+      http2: o.protocol === 'h2',
+      policy: { library: 'forward-certificate' },
+      emulation: { deadlockTimeoutMs: o.gatewayTimeoutMs, ...(o.bufferBytes !== undefined ? { renegotiationBodyThreshold: o.bufferBytes } : {}) },
+    });
+    const emu = await startEmulator(emulatorConfigFor({ ...setup, tier: o.tier }, pki));
+    return {
+      endpoint: {
+        label: `emulator (${o.tier}, negotiate ${negotiate ? 'on' : 'off'})`,
+        host: '127.0.0.1',
+        port: emu.port,
+        path: '/repro',
+        tls,
+        serverTimeline: (port, epoch) => emulatorTimeline(emu, port, epoch),
+      },
+      stop: () => emu.close(),
+    };
+  });
 }
 
 export interface UrlTls {

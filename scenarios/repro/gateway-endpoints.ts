@@ -3,13 +3,11 @@
 // the way the conformance runner maps them (scenarios/gateways/setup-mapping.ts). Only Apache can express the first
 // (a per-location requirement: renegotiation, with the body buffered up to SSLRenegBufferSize).
 
-import type { GatewayDriver, RunningGateway, StartOptions } from '../gateways/driver';
+import type { GatewayDriver, StartOptions } from '../gateways/driver';
 import { mapSetup } from '../gateways/setup-mapping';
-import { startRunPki } from '../runner';
 import { Setup } from '../schema';
-import { clientTls } from '../targets/pki-facts';
 import type { ConcreteSetup } from '../targets/target';
-import type { ReproEndpoint, ReproGateways } from './endpoints';
+import { startReproPair, type ReproGateways } from './endpoints';
 
 export interface GatewayReproOptions {
   /** Apache's SSLRenegBufferSize for the negotiate-off location (default: Apache's own, 131072). */
@@ -31,22 +29,8 @@ export async function startReproGateways(driver: GatewayDriver, o: GatewayReproO
   // Both setups are checked before anything starts, so an unsupported driver fails with its reason and leaves nothing.
   const off = setupFor(false);
   const on = setupFor(true);
-  const run = await startRunPki();
-  const started: RunningGateway[] = [];
-  const close = async () => {
-    for (const g of started) await g.stop().catch(() => undefined);
-    await run.close();
-  };
-  try {
-    const tls = clientTls(run.pki, { certificate: 'valid-rsa', sendChain: false });
-    const endpoint = async (negotiate: boolean): Promise<ReproEndpoint> => {
-      const g = await driver.start(negotiate ? on : off, run.pki, o.start);
-      started.push(g);
-      return { label: `${driver.name} (negotiate ${negotiate ? 'on' : 'off'}) at ${g.url}`, host: '127.0.0.1', port: g.port, path: '/repro', tls };
-    };
-    return { negotiateOff: await endpoint(false), negotiateOn: await endpoint(true), close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  return startReproPair(async (negotiate, pki, tls) => {
+    const g = await driver.start(negotiate ? on : off, pki, o.start);
+    return { endpoint: { label: `${driver.name} (negotiate ${negotiate ? 'on' : 'off'}) at ${g.url}`, host: '127.0.0.1', port: g.port, path: '/repro', tls }, stop: () => g.stop() };
+  });
 }

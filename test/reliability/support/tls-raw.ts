@@ -94,6 +94,20 @@ export interface RawOutcome {
   readonly closedAfterMs?: number;
 }
 
+/** The TLS record types in what a server sent, and the alert descriptions among them. */
+function recordsOf(buf: Buffer): { recordTypes: number[]; alerts: number[] } {
+  const recordTypes: number[] = [];
+  const alerts: number[] = [];
+  for (let at = 0; at + 5 <= buf.length; ) {
+    const type = buf[at]!;
+    const len = buf.readUInt16BE(at + 3);
+    recordTypes.push(type);
+    if (type === RECORD_ALERT && len === 2 && at + 7 <= buf.length) alerts.push(buf[at + 6]!);
+    at += 5 + len;
+  }
+  return { recordTypes, alerts };
+}
+
 /** Connects, writes `payload` (optionally in pieces), then waits up to `waitMs` for the server to close. */
 export function rawExchange(port: number, payload: Buffer | readonly Buffer[], waitMs: number, opts: { endAfterWrite?: boolean } = {}): Promise<RawOutcome> {
   return new Promise((resolve) => {
@@ -103,16 +117,7 @@ export function rawExchange(port: number, payload: Buffer | readonly Buffer[], w
     const finish = (closed: boolean) => {
       clearTimeout(timer);
       s.destroy();
-      const recordTypes: number[] = [];
-      const alerts: number[] = [];
-      for (let at = 0; at + 5 <= buf.length; ) {
-        const type = buf[at]!;
-        const len = buf.readUInt16BE(at + 3);
-        recordTypes.push(type);
-        if (type === RECORD_ALERT && len === 2 && at + 7 <= buf.length) alerts.push(buf[at + 6]!);
-        at += 5 + len;
-      }
-      resolve({ recordTypes, alerts, bytes: buf.length, closedAfterMs: closed ? performance.now() - lastWrite : undefined });
+      resolve({ ...recordsOf(buf), bytes: buf.length, closedAfterMs: closed ? performance.now() - lastWrite : undefined });
     };
     const timer = setTimeout(() => finish(false), waitMs);
     s.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); });
@@ -142,16 +147,7 @@ export function sendCertificateMessage(port: number, hello: Buffer, certificateL
     const finish = (closed: boolean) => {
       clearTimeout(timer);
       s.destroy();
-      const recordTypes: number[] = [];
-      const alerts: number[] = [];
-      for (let at = 0; at + 5 <= afterDone.length; ) {
-        const type = afterDone[at]!;
-        const len = afterDone.readUInt16BE(at + 3);
-        recordTypes.push(type);
-        if (type === RECORD_ALERT && len === 2 && at + 7 <= afterDone.length) alerts.push(afterDone[at + 6]!);
-        at += 5 + len;
-      }
-      resolve({ recordTypes, alerts, bytes: afterDone.length, closedAfterMs: closed && sent ? performance.now() - sentAt : undefined, sawServerHelloDone: sent });
+      resolve({ ...recordsOf(afterDone), bytes: afterDone.length, closedAfterMs: closed && sent ? performance.now() - sentAt : undefined, sawServerHelloDone: sent });
     };
     const timer = setTimeout(() => finish(false), waitMs);
     s.on('error', () => undefined);
