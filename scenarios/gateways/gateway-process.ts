@@ -86,8 +86,8 @@ export function makeGatewayDir(name: string, parent = tmpdir()): string {
  * True once a TLS server answers on host:port (a completed handshake or a TLS-level refusal both count). With
  * `expectedCertificate`, the server must present that certificate: a port picked as free can be taken by another
  * gateway (a parallel test worker) in the moment before ours binds it; ours then fails to bind and exits, but the
- * other one answers TLS and would be taken for ours (seen once in a full parallel run: the echo reported another
- * PKI's certificate). A server presenting another certificate is not ours: keep waiting for ours (or its exit).
+ * other one answers TLS and would be taken for ours. A server presenting another certificate is not ours: keep
+ * waiting for ours (or its exit).
  */
 export function tlsAnswers(host: string, port: number, timeoutMs = 1000, expectedCertificate?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {

@@ -11,6 +11,18 @@ local function jstr(s)
   return '"' .. s .. '"'
 end
 
+-- The certificate's DER from its PEM. mod_lua's r:base64_decode drops a trailing NUL byte (it treats the result as a
+-- C string), and a DER certificate can end in 0x00 (the last byte of its signature): the thumbprint was then the
+-- SHA-1 of the certificate minus its last byte, for about one PKI in 256. Restore the length the DER header states.
+function der_of(r, pem)
+  local der = r:base64_decode((pem:gsub("%-%-%-%-%-[^%-]+%-%-%-%-%-", ""):gsub("%s", "")))
+  if der:byte(1) == 0x30 and der:byte(2) == 0x82 then
+    local want = 4 + der:byte(3) * 256 + der:byte(4)
+    if #der < want then der = der .. string.rep("\0", want - #der) end
+  end
+  return der
+end
+
 function handle(r)
   local n = 0
   if r.headers_in["Content-Length"] or r.headers_in["Transfer-Encoding"] then
@@ -22,10 +34,7 @@ function handle(r)
   if verify == "SUCCESS" then normalised = "SUCCESS" elseif verify == "NONE" or verify == "" then normalised = "NONE" end
   local thumbprint = nil
   local pem = r:ssl_var_lookup("SSL_CLIENT_CERT")
-  if pem and pem ~= "" then
-    local b64 = pem:gsub("%-%-%-%-%-[^%-]+%-%-%-%-%-", ""):gsub("%s", "")
-    thumbprint = string.upper(r:sha1(r:base64_decode(b64)))
-  end
+  if pem and pem ~= "" then thumbprint = string.upper(r:sha1(der_of(r, pem))) end
   local cl = r.headers_in["Content-Length"]
   r.content_type = "application/json"
   r:puts("{" .. table.concat({
@@ -52,10 +61,7 @@ end
 function handle_forwarding(r)
   local pem = r:ssl_var_lookup("SSL_CLIENT_CERT")
   local thumbprint = "none"
-  if pem and pem ~= "" then
-    local b64 = pem:gsub("%-%-%-%-%-[^%-]+%-%-%-%-%-", ""):gsub("%s", "")
-    thumbprint = string.upper(r:sha1(r:base64_decode(b64)))
-  end
+  if pem and pem ~= "" then thumbprint = string.upper(r:sha1(der_of(r, pem))) end
   r.headers_out["X-Certgate-Client-Thumbprint"] = thumbprint
   return handle(r)
 end
